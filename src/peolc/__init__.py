@@ -1,0 +1,1 @@
+"""peolc: palliative and end-of-life care platform for an integrated care system."""

@@ -1,0 +1,20 @@
+"""The site's URLs. Every page needs a signed-in user unless its view is marked ``login_not_required``."""
+
+from django.urls import include, path
+
+from peolc.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("sign-in/", core_views.sign_in, name="login"),
+    path("sign-out/", core_views.sign_out, name="logout"),
+    path("admin/", include("peolc.core.urls")),
+]
+
+handler400 = "peolc.core.views.bad_request"
+handler403 = "peolc.core.views.permission_denied"
+handler404 = "peolc.core.views.page_not_found"
+handler500 = "peolc.core.views.server_error"

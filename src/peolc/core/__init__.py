@@ -1,0 +1,1 @@
+"""People, organisations, users, roles and permissions, audit and the actions pattern."""

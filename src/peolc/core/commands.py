@@ -1,0 +1,107 @@
+"""`peolc` subcommands for the web application. Django is set up only when one of them runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def setup_django() -> None:
+    """Configure Django from the environment (see ``peolc.config.settings``)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peolc.config.settings")
+    import django
+
+    django.setup()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the web application's subcommands."""
+    manage = subparsers.add_parser("manage", help="run a Django management command", add_help=False)
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=run_manage)
+
+    migrate = subparsers.add_parser("migrate", help="create or update the web database's tables")
+    migrate.set_defaults(handler=run_migrate)
+
+    createdemo = subparsers.add_parser(
+        "createdemo", help="load demo organisations and one demo user per role (demo mode only)"
+    )
+    createdemo.set_defaults(handler=run_createdemo)
+
+    serve = subparsers.add_parser("serve", help="serve the web application with gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=3)
+    serve.set_defaults(handler=run_serve)
+
+
+def run_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["peolc manage", *args.arguments])
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+def run_createdemo(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+
+    from peolc.core.actions.organisations import load_organisations
+    from peolc.core.demo import DEMO_ORGANISATIONS, create_demo_users
+
+    if not settings.DEMO_MODE:
+        print("peolc createdemo: refused: demo users exist only in demo mode (set DEBUG=1).", file=sys.stderr)
+        return 2
+    try:
+        organisations = load_organisations(DEMO_ORGANISATIONS, system_actor="createdemo")
+    except ValidationError as error:
+        print(f"peolc createdemo: {'; '.join(error.messages)}", file=sys.stderr)
+        return 1
+    users = create_demo_users()
+    print(f"Organisations: {organisations['created']} created, {organisations['updated']} updated, "
+          f"{organisations['unchanged']} unchanged.")
+    print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
+    return 0
+
+
+def demo_logins_text() -> str:
+    """The block of text that tells a newcomer how to sign in to the demo."""
+    from peolc.core.auth import DEMO_PASSWORD
+    from peolc.core.demo import demo_usernames
+
+    lines = ["Demo logins (password for all: " + DEMO_PASSWORD + "):"]
+    lines += [f"  {name}" for name in demo_usernames()]
+    return "\n".join(lines)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"\npeolc is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    if settings.DEMO_MODE:
+        print(demo_logins_text())
+    sys.stdout.flush()
+    # Replace this process so signals (Ctrl+C, SIGTERM) reach gunicorn directly.
+    os.execv(sys.executable, [  # noqa: S606 - a fixed argument list, no shell
+        sys.executable, "-m", "gunicorn", "peolc.config.wsgi:application",
+        "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+        "--log-level", "warning", "--graceful-timeout", "5",
+    ])
+    return 0  # not reached

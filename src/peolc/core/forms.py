@@ -1,0 +1,84 @@
+"""Forms for the administration pages. They only collect input: the actions validate and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from peolc.core.models import AuditEvent, Organisation, OrganisationType
+from peolc.core.permissions import Role
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account is inactive.",
+    }
+
+
+def error_list(form: forms.Form) -> list[dict]:
+    """A form's errors as the NHS.UK error summary's list, each linking to its field."""
+    items = []
+    for name, errors in form.errors.items():
+        anchor = f"#{form[name].id_for_label}" if name in form.fields else "#maincontent"
+        items.extend({"text": message, "href": anchor} for message in errors)
+    return items
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
+class UserForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="Email address")
+    job_title = forms.CharField(max_length=100, required=False)
+    organisation = OrganisationChoiceField(queryset=Organisation.objects.filter(active=True), empty_label="")
+    role = forms.ChoiceField(choices=[("", ""), *Role.choices])
+
+
+class NewUserForm(UserForm):
+    username = forms.CharField(max_length=150, help_text="Lower case letters, numbers and - . _ only.")
+    password = forms.CharField(
+        widget=forms.PasswordInput, help_text="At least 12 characters. Not a common or published password."
+    )
+    field_order = ["username", "first_name", "last_name", "email", "job_title", "organisation", "role", "password"]
+
+
+class EditUserForm(UserForm):
+    is_active = forms.BooleanField(label="Account is active", required=False)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    type = forms.ChoiceField(choices=[("", ""), *OrganisationType.choices], label="Type of organisation")
+    parent = OrganisationChoiceField(
+        queryset=Organisation.objects.filter(
+            type__in=[OrganisationType.ICB, OrganisationType.LOCALITY, OrganisationType.PCN]
+        ),
+        required=False,
+        label="Parent organisation",
+        empty_label="None (this is the ICB)",
+    )
+    postcode = forms.CharField(max_length=8, required=False)
+
+
+class NewOrganisationForm(OrganisationForm):
+    code = forms.CharField(max_length=12, label="ODS code")
+    field_order = ["code", "name", "type", "parent", "postcode"]
+
+
+class EditOrganisationForm(OrganisationForm):
+    active = forms.BooleanField(label="Organisation is active", required=False)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, label="Action")
+    actor = forms.CharField(required=False, label="Username")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+        self.fields["action"].choices = [("", "Any action")] + [(a, a) for a in actions]

@@ -1,0 +1,80 @@
+"""The Jinja2 environment: our templates first, then the NHS.UK frontend macros."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+from peolc.core.navigation import navigation_for
+from peolc.core.permissions import Permission
+
+
+def url(name: str, *args, **kwargs) -> str:
+    """Reverse a URL pattern by name."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def widget_name(bound_field) -> str:
+    """The class name of a bound field's widget, so templates can pick the matching NHS.UK component."""
+    return type(bound_field.field.widget).__name__
+
+
+def choice_items(bound_field, selected_key: str = "selected") -> list[dict]:
+    """A bound choice field's options in the shape the NHS.UK select, radios and checkboxes macros take."""
+    value = bound_field.value()
+    chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+    items = []
+    for option_value, label in bound_field.field.choices:
+        key = str(getattr(option_value, "value", option_value))
+        items.append({"value": key, "text": str(label), selected_key: key in chosen and key != ""})
+    return items
+
+
+def page_url(request, number: int) -> str:
+    """The current page's URL with its query string's ``page`` set to ``number``."""
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"{request.path}?{query.urlencode()}"
+
+
+def datetimeformat(value, fmt: str = "%-d %b %Y %H:%M") -> str:
+    """Format a date or datetime the NHS.UK way (e.g. 5 Mar 2026 14:05); empty for None."""
+    return value.strftime(fmt) if value else ""
+
+
+def environment(**options) -> Environment:
+    """Build the Jinja2 environment Django's backend uses."""
+    options.pop("loader", None)
+    options.pop("autoescape", None)
+    # The NHS.UK macros read optional parameters through missing keys, which only ChainableUndefined allows.
+    options["undefined"] = ChainableUndefined
+    env = Environment(
+        autoescape=True,
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(str(settings.PACKAGE_DIR / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        **options,
+    )
+    env.filters.update({"localtime": timezone.localtime, "datetimeformat": datetimeformat})
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "navigation_for": navigation_for,
+            "widget_name": widget_name,
+            "page_url": page_url,
+            "choice_items": choice_items,
+            "get_messages": messages.get_messages,
+            "Permission": Permission,
+            "DEMO_MODE": settings.DEMO_MODE,
+            "NHSUK_ASSET_PATH": settings.STATIC_URL + "nhsuk/assets",
+        }
+    )
+    return env

@@ -1,0 +1,248 @@
+"""Home, sign-in, health check, error pages and the administration of users and organisations."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from peolc.core import forms
+from peolc.core.actions import organisations as organisation_actions
+from peolc.core.actions import users as user_actions
+from peolc.core.models import AuditEvent, Organisation, User
+from peolc.core.permissions import Permission
+
+
+def permission_required(permission: Permission):
+    """Refuse (403) users whose role does not grant ``permission``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_permission(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator
+
+
+def render_form_page(request: HttpRequest, template: str, form, status: int | None = None, **context):
+    """Render a page holding ``form``, with the error summary filled when it has errors."""
+    context.update(form=form, form_errors=forms.error_list(form) if form.is_bound else [])
+    if status is None:
+        status = 400 if form.is_bound and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+def apply_action_errors(form, error: ValidationError) -> None:
+    """Attach an action's ``ValidationError`` to the form fields it names (or the form as a whole)."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- pages everyone may see -------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database readiness for load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok", "database": "ok"})
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.jinja", {"page_title": "Accessibility statement"})
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.jinja", {"page_title": "Privacy and audit"})
+
+
+class SignInView(auth_views.LoginView):
+    """Sign in. Failed attempts are counted by django-axes, which locks out after repeated failures."""
+
+    template_name = "core/login.jinja"
+    authentication_form = forms.SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["page_title"] = "Sign in"
+        context["form_errors"] = forms.error_list(form) if form.is_bound else []
+        return context
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+sign_in = login_not_required(never_cache(SignInView.as_view()))
+sign_out = auth_views.LogoutView.as_view()
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """Shown by django-axes after too many failed sign-in attempts."""
+    return render(request, "core/locked_out.jinja", {"page_title": "Too many attempts"}, status=429)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "core/error.jinja", {
+        "page_title": "Your session has expired",
+        "message": "For your security, this form could not be submitted. Go back, refresh the page and try again.",
+    }, status=403)
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/error.jinja", {
+        "page_title": "You cannot view this page",
+        "message": str(exception) if exception and str(exception) else
+        "Your role or organisation does not allow this. Ask your system administrator if you need access.",
+    }, status=403)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/error.jinja", {
+        "page_title": "Page not found",
+        "message": "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    }, status=404)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/error.jinja", {
+        "page_title": "Sorry, there is a problem with this request",
+        "message": "Go back and try again.",
+    }, status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/error.jinja", {
+        "page_title": "Sorry, there is a problem with the service",
+        "message": "Try again later. The problem has been logged with a reference you can quote: "
+        + getattr(request, "request_id", ""),
+    }, status=500)
+
+
+# --- signed-in pages --------------------------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """What the signed-in user can do, by role."""
+    return render(request, "core/home.jinja", {"page_title": "Home"})
+
+
+@permission_required(Permission.MANAGE_USERS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = User.objects.select_related("organisation").order_by("username")
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "core/user_list.jinja", {"page_title": "Users", "page": page})
+
+
+@permission_required(Permission.MANAGE_USERS)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = forms.NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_actions.create_user(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_action_errors(form, error)
+        else:
+            messages.success(request, f"User {user.username} created.")
+            return redirect("core:user-list")
+    return render_form_page(request, "core/user_form.jinja", form, page_title="Add a user")
+
+
+@permission_required(Permission.MANAGE_USERS)
+def user_edit(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_object_or_404(User, username=username)
+    initial = {field: getattr(user, field) for field in forms.EditUserForm.base_fields}
+    form = forms.EditUserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_actions.update_user(request.user, user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_action_errors(form, error)
+        else:
+            messages.success(request, f"User {user.username} updated.")
+            return redirect("core:user-list")
+    return render_form_page(request, "core/user_form.jinja", form, page_title=f"Edit user {user.username}",
+                            edited=user)
+
+
+@permission_required(Permission.MANAGE_ORGANISATIONS)
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.select_related("parent", "locality").order_by("type", "name")
+    kind = request.GET.get("type", "")
+    if kind:
+        organisations = organisations.filter(type=kind)
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    return render(request, "core/organisation_list.jinja", {
+        "page_title": "Organisations", "page": page, "kind": kind,
+        "types": Organisation._meta.get_field("type").choices,
+    })
+
+
+@permission_required(Permission.MANAGE_ORGANISATIONS)
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = forms.NewOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_actions.create_organisation(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_action_errors(form, error)
+        else:
+            messages.success(request, f"{organisation.name} added.")
+            return redirect("core:organisation-list")
+    return render_form_page(request, "core/organisation_form.jinja", form, page_title="Add an organisation")
+
+
+@permission_required(Permission.MANAGE_ORGANISATIONS)
+def organisation_edit(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, code=code)
+    initial = {field: getattr(organisation, field) for field in forms.EditOrganisationForm.base_fields}
+    form = forms.EditOrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_actions.update_organisation(request.user, organisation, **form.cleaned_data)
+        except ValidationError as error:
+            apply_action_errors(form, error)
+        else:
+            messages.success(request, f"{organisation.name} updated.")
+            return redirect("core:organisation-list")
+    return render_form_page(request, "core/organisation_form.jinja", form,
+                            page_title=f"Edit {organisation.name}", edited=organisation)
+
+
+@permission_required(Permission.VIEW_AUDIT_LOG)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first. Read-only: there is no way to change or remove an entry."""
+    form = forms.AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.all()
+    if form.is_valid():
+        if form.cleaned_data["action"]:
+            events = events.filter(action=form.cleaned_data["action"])
+        if form.cleaned_data["actor"]:
+            events = events.filter(actor_username=form.cleaned_data["actor"].strip().lower())
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.jinja", {"page_title": "Audit log", "page": page, "form": form})

@@ -1,0 +1,34 @@
+import pytest
+
+from peolc.cli import main
+from peolc.core.models import AuditEvent, Organisation, User
+
+
+def test_createdemo_loads_organisations_and_one_user_per_role(db, settings, capsys):
+    settings.DEMO_MODE = True
+    assert main(["createdemo"]) == 0
+    usernames = set(User.objects.values_list("username", flat=True))
+    assert usernames == {
+        "demo-gp", "demo-community-nurse", "demo-hospice", "demo-hospital", "demo-urgent-care",
+        "demo-coordinator", "demo-analyst", "demo-directory-editor", "demo-admin",
+    }
+    assert User.objects.get(username="demo-gp").organisation.type == "gp_practice"
+    assert User.objects.get(username="demo-urgent-care").role == "urgent_care_clinician"
+    assert Organisation.objects.filter(type="gp_practice").exists()
+    assert main(["createdemo"]) == 0  # safe to re-run
+    assert User.objects.count() == 9
+    assert "15 unchanged" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="user.load_demo").count() == 2
+
+
+def test_createdemo_is_refused_outside_demo_mode(db, settings, capsys):
+    settings.DEMO_MODE = False
+    assert main(["createdemo"]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert not User.objects.exists()
+
+
+def test_an_unknown_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
