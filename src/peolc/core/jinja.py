@@ -73,7 +73,7 @@ def environment(**options) -> Environment:
             "choice_items": choice_items,
             "get_messages": messages.get_messages,
             "Permission": Permission,
-            "DEMO_MODE": settings.DEMO_MODE,
+            "demo_mode": lambda: settings.DEMO_MODE,
             "NHSUK_ASSET_PATH": settings.STATIC_URL + "nhsuk/assets",
         }
     )
