@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "peolc.core",
+    "peolc.register",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sign-in/", core_views.sign_in, name="login"),
     path("sign-out/", core_views.sign_out, name="logout"),
     path("admin/", include("peolc.core.urls")),
+    path("register/", include("peolc.register.urls")),
 ]
 
 handler400 = "peolc.core.views.bad_request"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -82,3 +84,39 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
         self.fields["action"].choices = [("", "Any action")] + [(a, a) for a in actions]
+
+
+class DateInputs(forms.Widget):
+    """The NHS.UK date input: separate day, month and year boxes, posted as ``<name>[day]`` and so on."""
+
+    template_name = ""
+
+    def value_from_datadict(self, data, files, name):
+        parts = [data.get(f"{name}[{part}]", "").strip() for part in ("year", "month", "day")]
+        if not any(parts):
+            return ""
+        return "-".join(parts)
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(f"{name}[{part}]" in data for part in ("day", "month", "year"))
+
+
+class NhsDateField(forms.DateField):
+    widget = DateInputs
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("error_messages", {"invalid": "Enter a real date, for example 27 3 2026."})
+        super().__init__(**kwargs)
+
+
+def date_parts(bound_field) -> dict[str, str]:
+    """Day, month and year to show in a date input, from the submitted or initial value."""
+    value = bound_field.value()
+    if isinstance(value, date):
+        return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+    if isinstance(value, str) and value:
+        year, _, rest = value.partition("-")
+        month, _, day = rest.partition("-")
+        return {"day": day, "month": month, "year": year}
+    return {"day": "", "month": "", "year": ""}

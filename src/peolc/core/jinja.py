@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from peolc import nhs_number
+from peolc.core.forms import date_parts
 from peolc.core.navigation import navigation_for
 from peolc.core.permissions import Permission
 
@@ -46,6 +48,16 @@ def datetimeformat(value, fmt: str = "%-d %b %Y %H:%M") -> str:
     return value.strftime(fmt) if value else ""
 
 
+def longdate(value) -> str:
+    """A date the NHS.UK way, e.g. 5 March 2026; empty for None."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def format_nhs_number(value: str) -> str:
+    """An NHS number in 3-3-4 form when valid, else as stored."""
+    return nhs_number.format(value) if nhs_number.is_valid(value or "") else (value or "")
+
+
 def environment(**options) -> Environment:
     """Build the Jinja2 environment Django's backend uses."""
     options.pop("loader", None)
@@ -62,7 +74,7 @@ def environment(**options) -> Environment:
         ),
         **options,
     )
-    env.filters.update({"localtime": timezone.localtime, "datetimeformat": datetimeformat})
+    env.filters.update({"localtime": timezone.localtime, "datetimeformat": datetimeformat, "longdate": longdate})
     env.globals.update(
         {
             "static": static,
@@ -70,6 +82,8 @@ def environment(**options) -> Environment:
             "navigation_for": navigation_for,
             "widget_name": widget_name,
             "page_url": page_url,
+            "date_parts": date_parts,
+            "format_nhs_number": format_nhs_number,
             "choice_items": choice_items,
             "get_messages": messages.get_messages,
             "Permission": Permission,

@@ -42,6 +42,8 @@ class Organisation(models.Model):
     )
     postcode = models.CharField(max_length=8, blank=True)
     active = models.BooleanField(default=True)
+    # GP practices: people registered (the list size), for register prevalence. Loaded from the linked data.
+    registered_population = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,10 @@ class NavItem:
 # Later areas (register, dashboards, directory...) add their entries here, in the order users meet them.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", None),
+    NavItem("Find a person", "register:find", Permission.VIEW_RECORD),
+    NavItem("Register", "register:list", Permission.VIEW_REGISTER_LISTS),
+    NavItem("Worklists", "register:worklists", Permission.VIEW_REGISTER_LISTS),
+    NavItem("Break-glass review", "register:break-glass-review-list", Permission.REVIEW_BREAK_GLASS),
     NavItem("Users", "core:user-list", Permission.MANAGE_USERS),
     NavItem("Organisations", "core:organisation-list", Permission.MANAGE_ORGANISATIONS),
     NavItem("Audit log", "core:audit-log", Permission.VIEW_AUDIT_LOG),
@@ -29,11 +33,15 @@ def navigation_for(user, current_path: str) -> list[dict]:
     """Navigation entries ``user`` may use, each ``{"text", "href", "current"}``."""
     if not user.is_authenticated:
         return []
-    items = []
-    for item in NAVIGATION:
-        if item.permission is not None and not user.has_permission(item.permission):
-            continue
-        href = reverse(item.url_name)
-        current = current_path == href if href == "/" else current_path.startswith(href)
-        items.append({"text": item.label, "href": href, "current": current})
+    items = [
+        {"text": item.label, "href": reverse(item.url_name), "current": False}
+        for item in NAVIGATION
+        if item.permission is None or user.has_permission(item.permission)
+    ]
+    # The current entry is the one whose address is the longest prefix of this page's.
+    matches = [
+        i for i in items if current_path == i["href"] or (i["href"] != "/" and current_path.startswith(i["href"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["href"]))["current"] = True
     return items

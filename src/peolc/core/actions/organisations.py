@@ -115,7 +115,9 @@ def _refresh_descendant_localities(organisation: Organisation) -> None:
 
 
 def load_organisations(rows: Iterable[Mapping[str, str | None]], *, system_actor: str) -> dict[str, int]:
-    """Create or update organisations from contract rows (``code, name, type, parent, postcode``), all or nothing.
+    """Create or update organisations from contract rows, all or nothing.
+
+    Each row has ``code, name, type, parent, postcode`` and, for practices, an optional ``registered_population``.
 
     Rows may come in any order: parents are resolved after every row is known. Returns counts of created,
     updated and unchanged organisations. Raises ``ValidationError`` naming the row for the first bad one.
@@ -152,16 +154,19 @@ def load_organisations(rows: Iterable[Mapping[str, str | None]], *, system_actor
                 else:
                     raise ValidationError(f"Organisation {code}: parent {parent_code} is not known.")
             organisation = existing.get(code) or Organisation(code=code)
-            before = (organisation.name, organisation.type, organisation.parent_id, organisation.postcode)
+            before = (organisation.name, organisation.type, organisation.parent_id, organisation.postcode,
+                      organisation.registered_population)
             organisation.name = row.get("name") or ""
             organisation.type = row.get("type") or ""
             organisation.parent = parent
             organisation.postcode = row.get("postcode") or ""
+            organisation.registered_population = row.get("registered_population")
             try:
                 _validated(organisation)
             except ValidationError as error:
                 raise ValidationError(f"Organisation {code}: {'; '.join(error.messages)}") from error
-            after = (organisation.name, organisation.type, organisation.parent_id, organisation.postcode)
+            after = (organisation.name, organisation.type, organisation.parent_id, organisation.postcode,
+                     organisation.registered_population)
             if organisation.pk is None:
                 counts["created"] += 1
                 organisation.save()

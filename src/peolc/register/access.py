@@ -1,0 +1,71 @@
+"""Who may see whose record: the one place the scoping rule is applied.
+
+A user sees the records of people registered with their organisation (or a practice within their PCN or locality),
+cared for by their organisation, or on whose care team they are named. Urgent-care clinicians may open anyone's
+emergency summary. Anyone else with the permission needs break-glass: a stated reason, time-limited and reviewed.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from peolc.core.models import OrganisationType, User
+from peolc.core.permissions import Permission
+from peolc.register.models import BreakGlassAccess, Person
+
+RELATIONSHIP = "relationship"
+BREAK_GLASS = "break_glass"
+URGENT_CARE = "urgent_care"
+
+
+def _signed_in(user: User | None) -> bool:
+    # Callers pass None or Django's AnonymousUser for the signed-out; neither has an organisation or permissions.
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def people_in_scope(user: User | None) -> QuerySet[Person]:
+    """Everyone ``user`` has a legitimate relationship with (none for users without an organisation)."""
+    if not _signed_in(user) or user.organisation is None:
+        return Person.objects.none()
+    organisation = user.organisation
+    scope = Q(care_team__user=user) | Q(care_team__organisation=organisation)
+    if organisation.type != OrganisationType.ICB:
+        scope |= Q(practice=organisation) | Q(practice__parent=organisation) | Q(practice__parent__parent=organisation)
+    return Person.objects.filter(
+        pk__in=Person.objects.filter(scope).values("pk")
+    )
+
+
+def has_relationship(user: User | None, person: Person) -> bool:
+    return people_in_scope(user).filter(pk=person.pk).exists()
+
+
+def active_break_glass(user: User | None, person: Person) -> BreakGlassAccess | None:
+    if not _signed_in(user):
+        return None
+    return BreakGlassAccess.objects.filter(user=user, person=person, expires_at__gt=timezone.now()).first()
+
+
+def record_access_basis(user: User | None, person: Person) -> str | None:
+    """Why ``user`` may open the full record (``relationship`` or ``break_glass``), or None if they may not."""
+    if not _signed_in(user) or not user.has_permission(Permission.VIEW_RECORD):
+        return None
+    if has_relationship(user, person):
+        return RELATIONSHIP
+    if active_break_glass(user, person):
+        return BREAK_GLASS
+    return None
+
+
+def emergency_summary_basis(user: User | None, person: Person) -> str | None:
+    """Why ``user`` may open the emergency summary, or None if they may not."""
+    basis = record_access_basis(user, person)
+    if basis is None and _signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY):
+        return URGENT_CARE
+    return basis
+
+
+def may_break_glass(user: User | None, person: Person) -> bool:
+    """Break-glass is offered to users who could see records but have no relationship with this person."""
+    return _signed_in(user) and user.has_permission(Permission.BREAK_GLASS) and not has_relationship(user, person)

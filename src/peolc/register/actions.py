@@ -1,0 +1,370 @@
+"""Register use cases. Each checks permission and relationship, validates, writes in one transaction and audits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from peolc import nhs_number
+from peolc.core.actions import require_permission
+from peolc.core.audit import record_event
+from peolc.core.models import Organisation, OrganisationType, User
+from peolc.core.permissions import Permission
+from peolc.register import access
+from peolc.register import models as m
+from peolc.register.sections import SECTIONS, Section, differences, snapshot
+
+BREAK_GLASS_DURATION = timedelta(hours=12)
+MINIMUM_REASON_LENGTH = 10
+_CARE_TEAM_ROLE_FOR_USER_ROLE = {
+    "gp": "gp",
+    "community_nurse": "district_nurse",
+    "hospice_clinician": "specialist_palliative",
+    "care_coordinator": "coordinator",
+}
+
+
+class EditConflict(Exception):
+    """Someone else saved the section since the editor opened it."""
+
+    def __init__(self, state: m.RecordSection):
+        self.state = state
+        super().__init__(
+            f"{SECTIONS[state.name].title} was changed by {state.updated_by or 'someone else'} while you were "
+            "editing it. Your changes have not been saved: check the current version below and make them again."
+        )
+
+
+class DuplicatePerson(ValidationError):
+    """The NHS number is already on the register."""
+
+    def __init__(self, existing: m.Person):
+        self.existing = existing
+        super().__init__({"nhs_number": "This NHS number is already on the register."})
+
+
+class PossibleDuplicate(ValidationError):
+    """People with the same family name and date of birth are already on the register."""
+
+    def __init__(self, matches: list[m.Person]):
+        self.matches = matches
+        super().__init__(
+            "Someone with the same family name and date of birth is already on the register. Check they are not "
+            "the same person, then confirm to add anyway."
+        )
+
+
+def _person_ref(person: m.Person) -> str:
+    return str(person.pk)
+
+
+# --- reading, which is audited too -------------------------------------------------------------------------------
+
+
+def open_record(actor: User, person: m.Person, *, what: str = "record") -> str:
+    """Check ``actor`` may open ``person``'s full record, audit the view, and return the basis of access."""
+    basis = access.record_access_basis(actor, person)
+    if basis is None:
+        record_event(actor, "record.view_refused", object_type="person", object_id=_person_ref(person),
+                     details={"what": what})
+        raise PermissionDenied("You do not have a care relationship with this person.")
+    grant = access.active_break_glass(actor, person) if basis == access.BREAK_GLASS else None
+    record_event(actor, "record.view", object_type="person", object_id=_person_ref(person),
+                 reason=grant.reason if grant else "", details={"what": what, "basis": basis})
+    return basis
+
+
+def open_emergency_summary(actor: User, person: m.Person) -> str:
+    """Check ``actor`` may open ``person``'s emergency summary, audit the view, and return the basis."""
+    basis = access.emergency_summary_basis(actor, person)
+    if basis is None:
+        record_event(actor, "record.view_refused", object_type="person", object_id=_person_ref(person),
+                     details={"what": "emergency_summary"})
+        raise PermissionDenied("You cannot open this person's emergency summary.")
+    grant = access.active_break_glass(actor, person) if basis == access.BREAK_GLASS else None
+    record_event(actor, "record.view", object_type="person", object_id=_person_ref(person),
+                 reason=grant.reason if grant else "", details={"what": "emergency_summary", "basis": basis})
+    return basis
+
+
+def break_glass(actor: User, person: m.Person, reason: str) -> m.BreakGlassAccess:
+    """Grant ``actor`` time-limited access to a record they have no relationship with, for a stated reason."""
+    require_permission(actor, Permission.BREAK_GLASS)
+    reason = reason.strip()
+    if len(reason) < MINIMUM_REASON_LENGTH:
+        raise ValidationError({"reason": "Explain why you need to see this record (at least 10 characters)."})
+    if access.has_relationship(actor, person):
+        raise ValidationError("You already have a care relationship with this person: break-glass is not needed.")
+    with transaction.atomic():
+        grant = m.BreakGlassAccess.objects.create(
+            user=actor, person=person, reason=reason, expires_at=timezone.now() + BREAK_GLASS_DURATION
+        )
+        record_event(actor, "record.break_glass", object_type="person", object_id=_person_ref(person),
+                     reason=reason, details={"expires_at": grant.expires_at.isoformat()})
+    return grant
+
+
+def break_glass_in_review_scope(actor: User):
+    """Break-glass uses the actor may review: by users of their organisation or any organisation beneath it."""
+    require_permission(actor, Permission.REVIEW_BREAK_GLASS)
+    grants = m.BreakGlassAccess.objects.select_related("user", "user__organisation", "person")
+    organisation = actor.organisation
+    if organisation is None:
+        return grants.none()
+    if organisation.type == OrganisationType.ICB:
+        return grants
+    codes = _subtree_codes(organisation)
+    return grants.filter(user__organisation__code__in=codes)
+
+
+def _subtree_codes(organisation: Organisation) -> set[str]:
+    codes, frontier = {organisation.code}, [organisation]
+    while frontier:
+        children = list(Organisation.objects.filter(parent__in=frontier))
+        frontier = [c for c in children if c.code not in codes]
+        codes.update(c.code for c in frontier)
+    return codes
+
+
+def review_break_glass(actor: User, grant: m.BreakGlassAccess, outcome: str, note: str = "") -> m.BreakGlassAccess:
+    """Record a privacy officer's judgement of one break-glass access."""
+    if not break_glass_in_review_scope(actor).filter(pk=grant.pk).exists():
+        raise PermissionDenied("This break-glass access is outside your organisation.")
+    if outcome not in {"appropriate", "inappropriate"}:
+        raise ValidationError({"review_outcome": "Choose whether the access was appropriate."})
+    with transaction.atomic():
+        grant = m.BreakGlassAccess.objects.select_for_update().get(pk=grant.pk)
+        grant.review_outcome, grant.review_note = outcome, note.strip()
+        grant.reviewed_at, grant.reviewed_by = timezone.now(), actor.get_username()
+        grant.save()
+        record_event(actor, "record.break_glass_review", object_type="person", object_id=_person_ref(grant.person),
+                     details={"break_glass_id": grant.pk, "outcome": outcome, "user": grant.user.get_username()})
+    return grant
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+
+def _check_dates(person: m.Person, instance, today: date) -> None:
+    """Dates in the record cannot be in the future or before the person was born."""
+    errors = {}
+    for field in type(instance)._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, date) and field.name != "date_of_birth":
+            if value > today:
+                errors[field.name] = "The date cannot be in the future."
+            elif value < person.date_of_birth:
+                errors[field.name] = "The date cannot be before the person's date of birth."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_person(person: m.Person, today: date) -> None:
+    # People type NHS numbers with spaces or hyphens; store the ten digits.
+    person.nhs_number = "".join(ch for ch in str(person.nhs_number) if ch not in " -")
+    if not nhs_number.is_valid(person.nhs_number):
+        raise ValidationError({"nhs_number": "Enter a valid 10-digit NHS number."})
+    if person.date_of_birth > today:
+        raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
+    if person.date_of_birth < today.replace(year=today.year - 125):
+        raise ValidationError({"date_of_birth": "Date of birth must be within the last 125 years."})
+    if person.practice_id and person.practice.type != OrganisationType.GP_PRACTICE:
+        raise ValidationError({"practice": "Choose a GP practice."})
+    person.postcode = person.postcode.strip().upper()
+    person.full_clean(validate_unique=False)
+    clash = m.Person.objects.filter(nhs_number=person.nhs_number).exclude(pk=person.pk).first()
+    if clash:
+        raise DuplicatePerson(clash)
+
+
+def _require_edit(actor: User, person: m.Person, section: Section) -> None:
+    for permission in section.edit_permissions:
+        require_permission(actor, permission)
+    if access.record_access_basis(actor, person) is None:
+        raise PermissionDenied("You do not have a care relationship with this person.")
+
+
+def _save_version(actor: User | None, person: m.Person, section: Section, state: m.RecordSection,
+                  before: dict, review_date: date | None, system_actor: str = "") -> m.RecordSection:
+    after = snapshot(person, section)
+    changes = differences(before, after)
+    review_date_changed = review_date is not None and review_date != state.review_date
+    if not changes and not review_date_changed and state.version > 0:
+        return state
+    now = timezone.now()
+    username = actor.get_username() if actor else system_actor
+    organisation = actor.organisation.code if actor and actor.organisation else ""
+    state.version += 1
+    state.updated_at, state.updated_by, state.updated_by_organisation = now, username, organisation
+    if actor is None or actor.has_permission(Permission.RECORD_CLINICAL_DECISION):
+        state.reviewed_at, state.reviewed_by = now, username
+    if review_date is not None:
+        state.review_date = review_date
+    state.save()
+    m.SectionVersion.objects.create(
+        person=person, section=section.name, version=state.version, data=after, changes=changes,
+        changed_by=username, changed_by_organisation=organisation,
+    )
+    record_event(actor, "record.update", object_type="person", object_id=_person_ref(person),
+                 details={"section": section.name, "version": state.version, "changed": sorted(changes)},
+                 system_actor=system_actor or "system")
+    return state
+
+
+def _lock_state(person: m.Person, name: str) -> m.RecordSection:
+    state, _ = m.RecordSection.objects.get_or_create(person=person, name=name)
+    return m.RecordSection.objects.select_for_update().get(pk=state.pk)
+
+
+def _apply(person: m.Person, section: Section, details: dict | None, items: list[dict] | None,
+           today: date) -> None:
+    if section.singleton_model is m.Person:
+        for key, value in (details or {}).items():
+            setattr(person, key, value)
+        _validate_person(person, today)
+        person.save()
+        return
+    if section.singleton_model is not None and details is not None:
+        instance = section.singleton_model.objects.filter(person=person).first() or section.singleton_model(
+            person=person
+        )
+        for key, value in details.items():
+            setattr(instance, key, value)
+        instance.full_clean()
+        _check_dates(person, instance, today)
+        instance.save()
+    if section.list_model is not None and items is not None:
+        rows = []
+        for number, item in enumerate(items, start=1):
+            row = section.list_model(person=person, **item)
+            try:
+                row.full_clean()
+                _check_dates(person, row, today)
+            except ValidationError as error:
+                raise ValidationError(f"Row {number}: {'; '.join(error.messages)}") from error
+            rows.append(row)
+        section.list_model.objects.filter(person=person).delete()
+        section.list_model.objects.bulk_create(rows)
+
+
+def update_section(
+    actor: User,
+    person: m.Person,
+    section_name: str,
+    *,
+    expected_version: int,
+    details: dict[str, Any] | None = None,
+    items: list[dict[str, Any]] | None = None,
+    review_date: date | None = None,
+    today: date | None = None,
+) -> m.RecordSection:
+    """Save a new version of one section of ``person``'s record.
+
+    ``details`` sets the section's single row; ``items`` replaces its list of rows. ``expected_version`` is the
+    version the editor started from: if someone saved in between, ``EditConflict`` is raised and nothing changes.
+    """
+    section = SECTIONS[section_name]
+    _require_edit(actor, person, section)
+    today = today or timezone.localdate()
+    if review_date is not None and review_date < today:
+        raise ValidationError({"review_date": "The review date must be today or later."})
+    with transaction.atomic():
+        state = _lock_state(person, section.name)
+        if state.version != expected_version:
+            raise EditConflict(state)
+        person = m.Person.objects.select_related("practice").get(pk=person.pk)
+        before = snapshot(person, section)
+        _apply(person, section, details, items, today)
+        state = _save_version(actor, person, section, state, before, review_date)
+        if section.name == "after_death":
+            _close_entry_on_death(actor, person, today)
+    return state
+
+
+def _close_entry_on_death(actor: User, person: m.Person, today: date) -> None:
+    died_on = person.after_death.died_on
+    entry = person.entry
+    if entry.status == m.RegisterEntry._meta.get_field("status").default or entry.removed_on != died_on:
+        section = SECTIONS["entry"]
+        state = _lock_state(person, "entry")
+        before = snapshot(person, section)
+        entry.status, entry.removed_on, entry.removal_reason = "died", died_on, ""
+        entry.save()
+        _save_version(actor, person, section, state, before, None)
+
+
+def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_version: int) -> m.RecordSection:
+    """A clinician confirms the current version of a section someone else entered."""
+    section = SECTIONS[section_name]
+    require_permission(actor, Permission.RECORD_CLINICAL_DECISION)
+    _require_edit(actor, person, section)
+    with transaction.atomic():
+        state = _lock_state(person, section.name)
+        if state.version != expected_version:
+            raise EditConflict(state)
+        state.reviewed_at, state.reviewed_by = timezone.now(), actor.get_username()
+        state.save()
+        record_event(actor, "record.review", object_type="person", object_id=_person_ref(person),
+                     details={"section": section.name, "version": state.version})
+    return state
+
+
+def add_to_register(
+    actor: User | None,
+    *,
+    person: dict[str, Any],
+    entry: dict[str, Any],
+    confirm_possible_duplicate: bool = False,
+    review_date: date | None = None,
+    today: date | None = None,
+    system_actor: str = "",
+) -> m.Person:
+    """Put a person on the register: their details and register entry, in one transaction.
+
+    Refuses an NHS number already on the register (``DuplicatePerson``) and, unless confirmed, a person with the
+    same family name and date of birth as someone on it (``PossibleDuplicate``). ``actor`` is None only for the
+    system's own loading (``system_actor`` names it). An actor from outside the person's practice joins their
+    care team, so they keep access to the record they created.
+    """
+    if actor is not None or not system_actor:
+        require_permission(actor, Permission.ADD_TO_REGISTER)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        new_person = m.Person(**person)
+        _validate_person(new_person, today)
+        if not confirm_possible_duplicate:
+            matches = list(m.Person.objects.filter(
+                family_name__iexact=new_person.family_name, date_of_birth=new_person.date_of_birth
+            ))
+            if matches:
+                raise PossibleDuplicate(matches)
+        new_person.save()
+        new_entry = m.RegisterEntry(person=new_person, **{"date_added": today, **entry})
+        new_entry.full_clean()
+        _check_dates(new_person, new_entry, today)
+        new_entry.save()
+        for name in ("person", "entry"):
+            state = m.RecordSection.objects.create(person=new_person, name=name)
+            _save_version(actor, new_person, SECTIONS[name], state, {},
+                          review_date if name == "entry" else None, system_actor=system_actor)
+        if actor is not None and not access.has_relationship(actor, new_person):
+            _join_care_team(actor, new_person)
+        record_event(actor, "register.add", object_type="person", object_id=_person_ref(new_person),
+                     details={"practice": new_person.practice.code, "route": new_entry.identification_route},
+                     system_actor=system_actor or "system")
+    return new_person
+
+
+def _join_care_team(actor: User, person: m.Person) -> None:
+    section = SECTIONS["care_team"]
+    state = _lock_state(person, section.name)
+    before = snapshot(person, section)
+    m.CareTeamMember.objects.create(
+        person=person, role=_CARE_TEAM_ROLE_FOR_USER_ROLE.get(actor.role, "other"),
+        name=actor.get_full_name() or actor.get_username(), organisation=actor.organisation, user=actor,
+    )
+    _save_version(actor, person, section, state, before, None)

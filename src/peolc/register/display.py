@@ -1,0 +1,75 @@
+"""How each section of a record reads on screen: label and value rows for the NHS.UK summary list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+
+from peolc import nhs_number
+from peolc.core.jinja import longdate
+from peolc.register import models as m
+from peolc.register.sections import SECTIONS, content_fields
+
+_EMPTY = "Not recorded"
+
+
+def format_value(instance: models.Model, field: models.Field) -> str:
+    """A field's value as a person reads it: choice labels, dates as 5 March 2026, yes/no."""
+    value = getattr(instance, field.name)
+    if value in (None, ""):
+        return _EMPTY
+    if field.choices:
+        return str(getattr(instance, f"get_{field.name}_display")())
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return longdate(value)
+    if field.name == "nhs_number" and nhs_number.is_valid(value):
+        return nhs_number.format(value)
+    return str(value)
+
+
+def label_for(field: models.Field) -> str:
+    label = str(field.verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def rows_for_instance(instance: models.Model | None, labels: dict[str, str] | None = None) -> list[dict]:
+    """Summary-list rows for one model instance (empty when nothing is recorded)."""
+    if instance is None:
+        return []
+    labels = labels or {}
+    rows = []
+    for name in content_fields(type(instance)):
+        field = type(instance)._meta.get_field(name)
+        rows.append({"key": {"text": labels.get(name, label_for(field))},
+                     "value": {"text": format_value(instance, field)}})
+    return rows
+
+
+def one_to_one(person: m.Person, related_name: str) -> models.Model | None:
+    """The person's row of a one-to-one section, or None when nothing is recorded."""
+    try:
+        return getattr(person, related_name)
+    except models.ObjectDoesNotExist:
+        return None
+
+
+def section_content(person: m.Person, name: str) -> dict:
+    """What a section holds, as ``{"rows": [...], "items": [[...], ...]}`` for the templates."""
+    from peolc.register.forms import SECTION_FORMS
+
+    section = SECTIONS[name]
+    form_class, _ = SECTION_FORMS[name]
+    labels = getattr(getattr(form_class, "Meta", None), "labels", {}) or {}
+    content: dict = {"rows": [], "items": []}
+    if section.singleton_model is m.Person:
+        content["rows"] = rows_for_instance(person, labels)
+    elif section.singleton_model is not None:
+        related = section.singleton_model._meta.get_field("person").remote_field.related_name
+        content["rows"] = rows_for_instance(one_to_one(person, related), labels)
+    if section.list_model is not None:
+        content["items"] = [rows_for_instance(item) for item in getattr(person, section.list_related_name).all()]
+    return content
+
