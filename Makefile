@@ -32,9 +32,14 @@ $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	touch $@ $(VENV)/.installed-base
 
+DEMO_DATA := data/synthetic
+DEMO_PEOPLE ?= 50000
+
+# The synthetic ICS ends shortly before today, so its register looks current.
 demo: $(VENV)/.installed-base
+	$(BIN)/peolc generate --people $(DEMO_PEOPLE) --start 2021-10-01 --years 5 --out $(DEMO_DATA) --quiet
 	DEBUG=1 $(BIN)/peolc migrate
-	DEBUG=1 $(BIN)/peolc createdemo
+	DEBUG=1 $(BIN)/peolc load --data $(DEMO_DATA)
 	DEBUG=1 $(BIN)/peolc serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium; install it if it is missing (needs root or sudo).

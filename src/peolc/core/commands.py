@@ -25,9 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     migrate.set_defaults(handler=run_migrate)
 
     createdemo = subparsers.add_parser(
-        "createdemo", help="load demo organisations and one demo user per role (demo mode only)"
+        "createdemo",
+        help="create one demo user per role (demo mode only), with a small set of demo organisations if there are none",
     )
     createdemo.set_defaults(handler=run_createdemo)
+
+    load = subparsers.add_parser(
+        "load", help="load organisations, demo users (demo mode) and register records from contract files"
+    )
+    load.add_argument("--data", default="data/synthetic", help="directory of contract Parquet files")
+    load.set_defaults(handler=run_load)
 
     serve = subparsers.add_parser("serve", help="serve the web application with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -61,19 +68,60 @@ def run_createdemo(args: argparse.Namespace) -> int:
 
     from peolc.core.actions.organisations import load_organisations
     from peolc.core.demo import DEMO_ORGANISATIONS, create_demo_users
+    from peolc.core.models import Organisation
 
     if not settings.DEMO_MODE:
         print("peolc createdemo: refused: demo users exist only in demo mode (set DEBUG=1).", file=sys.stderr)
         return 2
-    try:
-        organisations = load_organisations(DEMO_ORGANISATIONS, system_actor="createdemo")
-    except ValidationError as error:
-        print(f"peolc createdemo: {'; '.join(error.messages)}", file=sys.stderr)
-        return 1
+    # Organisations loaded from an ICS's data (`peolc load`) take precedence over the built-in demo set.
+    if not Organisation.objects.exists() or Organisation.objects.filter(code=DEMO_ORGANISATIONS[0]["code"]).exists():
+        try:
+            organisations = load_organisations(DEMO_ORGANISATIONS, system_actor="createdemo")
+        except ValidationError as error:
+            print(f"peolc createdemo: {'; '.join(error.messages)}", file=sys.stderr)
+            return 1
+        print(f"Organisations: {organisations['created']} created, {organisations['updated']} updated, "
+              f"{organisations['unchanged']} unchanged.")
     users = create_demo_users()
+    print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
+    return 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """Validate the contract files, then load them; nothing is loaded if any file breaks the contract."""
+    from pathlib import Path
+
+    from peolc.analytics.contract import validate_directory
+
+    data_dir = Path(args.data)
+    report = validate_directory(data_dir, tables=["organisations", "patients", "identifiers",
+                                                  "practice_registrations", "deaths", "register_snapshot"])
+    if not report.ok:
+        for problem in report.problems:
+            print(f"peolc load: {data_dir}: {problem}", file=sys.stderr)
+        return 1
+    setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from peolc.core.actions.organisations import load_organisations
+    from peolc.core.demo import create_demo_users
+    from peolc.core.loading import organisation_rows
+    from peolc.register.loading import load_register
+
+    try:
+        organisations = load_organisations(organisation_rows(data_dir), system_actor="peolc load")
+    except ValidationError as error:
+        print(f"peolc load: {data_dir / 'organisations.parquet'}: {'; '.join(error.messages)}", file=sys.stderr)
+        return 1
     print(f"Organisations: {organisations['created']} created, {organisations['updated']} updated, "
           f"{organisations['unchanged']} unchanged.")
-    print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
+    if settings.DEMO_MODE:
+        users = create_demo_users()
+        print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
+    register = load_register(data_dir, today=timezone.localdate())
+    print(f"Register: {register['people']} people loaded.")
     return 0
 
 

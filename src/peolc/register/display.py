@@ -12,6 +12,8 @@ from peolc.register import models as m
 from peolc.register.sections import SECTIONS, content_fields
 
 _EMPTY = "Not recorded"
+# Kept for access control, not for reading.
+_NOT_SHOWN = {"user"}
 
 
 def format_value(instance: models.Model, field: models.Field) -> str:
@@ -42,6 +44,8 @@ def rows_for_instance(instance: models.Model | None, labels: dict[str, str] | No
     labels = labels or {}
     rows = []
     for name in content_fields(type(instance)):
+        if name in _NOT_SHOWN:
+            continue
         field = type(instance)._meta.get_field(name)
         rows.append({"key": {"text": labels.get(name, label_for(field))},
                      "value": {"text": format_value(instance, field)}})

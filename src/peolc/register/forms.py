@@ -48,7 +48,8 @@ class PersonForm(forms.ModelForm):
         model = m.Person
         fields = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address", "postcode",
                   "practice", "ethnicity", "preferred_language", "interpreter_needed", "communication_needs"]
-        labels = {"given_name": "First name", "family_name": "Last name", "interpreter_needed": "Needs an interpreter"}
+        labels = {"nhs_number": "NHS number", "given_name": "First name", "family_name": "Last name",
+                  "interpreter_needed": "Needs an interpreter"}
         widgets = {"sex": forms.RadioSelect, "address": forms.Textarea(attrs={"rows": 3})}
 
     def validate_unique(self):

@@ -71,20 +71,27 @@ def row_snapshot(instance: models.Model) -> dict[str, Any]:
     return {name: _json_value(getattr(instance, name)) for name in content_fields(type(instance))}
 
 
+def section_data(section: Section, singleton: models.Model | None, items: list[models.Model]) -> dict[str, Any]:
+    """A section's content as stored in its history: its single row, its list of rows, or both."""
+    if section.list_model is None:
+        return row_snapshot(singleton) if singleton is not None else {}
+    data: dict[str, Any] = {}
+    if section.singleton_model is not None:
+        data["details"] = row_snapshot(singleton) if singleton is not None else {}
+    data["items"] = [row_snapshot(item) for item in items]
+    return data
+
+
 def snapshot(person: m.Person, section: Section) -> dict[str, Any]:
     """The whole current content of ``section`` for ``person``; empty when nothing is recorded yet."""
-    data: dict[str, Any] = {}
     if section.singleton_model is m.Person:
-        return row_snapshot(person)
-    if section.singleton_model is not None:
-        row = section.singleton_model.objects.filter(person=person).first()
-        if section.list_model is None:
-            return row_snapshot(row) if row else {}
-        data["details"] = row_snapshot(row) if row else {}
-    if section.list_model is not None:
-        rows = section.list_model.objects.filter(person=person).order_by("pk")
-        data["items"] = [row_snapshot(row) for row in rows]
-    return data
+        singleton: models.Model | None = person
+    elif section.singleton_model is not None:
+        singleton = section.singleton_model.objects.filter(person=person).first()
+    else:
+        singleton = None
+    items = list(section.list_model.objects.filter(person=person).order_by("pk")) if section.list_model else []
+    return section_data(section, singleton, items)
 
 
 def differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
