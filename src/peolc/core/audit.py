@@ -21,12 +21,13 @@ def record_event(
     """Append one event to the audit log.
 
     ``actor`` is None for the system's own work (loading data, scheduled jobs); ``system_actor`` then names it.
+    A signed-out visitor is recorded as ``anonymous``.
     Callers inside a transaction get the event written or rolled back with the change it describes.
     """
     authenticated = actor is not None and actor.is_authenticated
     organisation = actor.organisation if authenticated else None
     return AuditEvent.objects.create(
-        actor_username=actor.get_username() if authenticated else system_actor,
+        actor_username=actor.get_username() if authenticated else ("anonymous" if actor is not None else system_actor),
         actor_id=actor.pk if authenticated else None,
         actor_organisation=organisation.code if organisation else "",
         actor_role=actor.role if authenticated else "",

@@ -170,7 +170,11 @@ def _validate_person(person: m.Person, today: date) -> None:
         raise ValidationError({"nhs_number": "Enter a valid 10-digit NHS number."})
     if person.date_of_birth > today:
         raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
-    if person.date_of_birth < today.replace(year=today.year - 125):
+    # 125 years before a leap year is an odd year, so never a leap year: from 29 February the limit is 1 March.
+    oldest = date(today.year - 125, 3, 1) if (today.month, today.day) == (2, 29) else today.replace(
+        year=today.year - 125
+    )
+    if person.date_of_birth < oldest:
         raise ValidationError({"date_of_birth": "Date of birth must be within the last 125 years."})
     if person.practice_id and person.practice.type != OrganisationType.GP_PRACTICE:
         raise ValidationError({"practice": "Choose a GP practice."})
