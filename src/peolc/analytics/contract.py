@@ -910,6 +910,8 @@ def _check_after_death(
 ) -> None:
     if keys.death_ids is None or "patient_id" not in usable or not keys.death_ids.size:
         return
+    # _remember_keys always sets death_ids and death_days together.
+    assert keys.death_days is not None
     pids = _plain(data.column("patient_id")).to_numpy(zero_copy_only=False)
     position = np.searchsorted(keys.death_ids, pids)
     position = np.minimum(position, keys.death_ids.size - 1)

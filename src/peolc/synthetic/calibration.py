@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,6 +34,13 @@ def _within(value: float, low: float, high: float) -> bool:
     return low <= value <= high
 
 
+def _row(con: duckdb.DuckDBPyConnection, query: str, parameters: object = None) -> tuple[Any, ...]:
+    """The one row a query returns; every query here is an aggregate, so there always is one."""
+    row = con.execute(query, parameters).fetchone()
+    assert row is not None, query
+    return row
+
+
 def calibration(data_dir: str | Path) -> list[Measure]:
     """Compute the calibration measures for a contract directory written by the generator."""
     data_dir = Path(data_dir)
@@ -41,16 +49,16 @@ def calibration(data_dir: str | Path) -> list[Measure]:
     con = duckdb.connect()
     for name in ("patients", "deaths", "practice_registrations", "hospital_spells", "register_snapshot"):
         con.read_parquet(str(data_dir / f"{name}.parquet")).create_view(name)
-    start = meta.get("extract_start") or con.execute("SELECT min(date_of_death) FROM deaths").fetchone()[0]
-    end = meta.get("extract_end") or con.execute("SELECT max(date_of_death) FROM deaths").fetchone()[0]
+    start = meta.get("extract_start") or _row(con, "SELECT min(date_of_death) FROM deaths")[0]
+    end = meta.get("extract_end") or _row(con, "SELECT max(date_of_death) FROM deaths")[0]
     start, end = date.fromisoformat(str(start)), date.fromisoformat(str(end))
     params = {"start": start, "end": end}
     measures: list[Measure] = []
 
     # Place of death.
-    total = con.execute("SELECT count(*) FROM deaths").fetchone()[0] or 1
+    total = _row(con, "SELECT count(*) FROM deaths")[0] or 1
     for place, target in PLACE_TARGETS.items():
-        n = con.execute("SELECT count(*) FROM deaths WHERE place_of_death = ?", [place]).fetchone()[0]
+        n = _row(con, "SELECT count(*) FROM deaths WHERE place_of_death = ?", [place])[0]
         pct = 100 * n / total
         measures.append(
             Measure(
@@ -60,18 +68,17 @@ def calibration(data_dir: str | Path) -> list[Measure]:
 
     # Crude death rate: deaths over person-years registered.
     person_years = (
-        con.execute(
+        _row(
+            con,
             """SELECT sum(datediff('day', greatest(start_date, $start::DATE),
                               least(coalesce(end_date, $end::DATE), $end::DATE)) + 1) / 365.25
            FROM practice_registrations
            WHERE start_date <= $end::DATE AND coalesce(end_date, $end::DATE) >= $start::DATE""",
             params,
-        ).fetchone()[0]
+        )[0]
         or 1
     )
-    deaths = con.execute(
-        "SELECT count(*) FROM deaths WHERE date_of_death BETWEEN $start::DATE AND $end::DATE", params
-    ).fetchone()[0]
+    deaths = _row(con, "SELECT count(*) FROM deaths WHERE date_of_death BETWEEN $start::DATE AND $end::DATE", params)[0]
     rate = 100 * deaths / person_years
     measures.append(
         Measure(
@@ -102,7 +109,8 @@ def calibration(data_dir: str | Path) -> list[Measure]:
         )
 
     # Emergency admission in the last year of life.
-    ea = con.execute(
+    ea = _row(
+        con,
         """WITH flags AS (
              SELECT d.patient_id, p.imd_decile,
                     coalesce(bool_or(s.admission_method = 'emergency'
@@ -114,8 +122,8 @@ def calibration(data_dir: str | Path) -> list[Measure]:
            SELECT 100 * avg(admitted::INT),
                   100 * avg(admitted::INT) FILTER (WHERE imd_decile <= 2),
                   100 * avg(admitted::INT) FILTER (WHERE imd_decile >= 9)
-           FROM flags"""
-    ).fetchone()
+           FROM flags""",
+    )
     measures.append(
         Measure(
             "Hospital use",
@@ -140,20 +148,22 @@ def calibration(data_dir: str | Path) -> list[Measure]:
 
     # Gradients in place of death.
     for label, low, high in (("most deprived quintile", 1, 2), ("least deprived quintile", 9, 10)):
-        pct = con.execute(
+        pct = _row(
+            con,
             """SELECT 100 * avg((place_of_death = 'hospital')::INT) FROM deaths JOIN patients USING (patient_id)
                WHERE imd_decile BETWEEN ? AND ?""",
             [low, high],
-        ).fetchone()[0]
+        )[0]
         measures.append(Measure("Place of death gradients", f"hospital deaths, {label} (%)", round(pct or 0, 1)))
-    cancer = con.execute(
+    cancer = _row(
+        con,
         """SELECT 100 * avg((place_of_death = 'home')::INT) FILTER (WHERE underlying_cause LIKE 'C%'),
                   100 * avg((place_of_death = 'home')::INT) FILTER (WHERE underlying_cause NOT LIKE 'C%'),
                   100 * avg((place_of_death = 'hospital')::INT)
                       FILTER (WHERE regexp_matches(underlying_cause, '^(I50|I11|J4|N18|K7)')),
                   100 * avg((underlying_cause LIKE 'C%')::INT)
-           FROM deaths"""
-    ).fetchone()
+           FROM deaths""",
+    )
     measures.append(
         Measure(
             "Place of death gradients",
@@ -193,13 +203,14 @@ def calibration(data_dir: str | Path) -> list[Measure]:
         day = date(year, 7, 1)
         if not start <= day <= end:
             continue
-        row = con.execute(
+        row = _row(
+            con,
             """SELECT (SELECT count(*) FROM register_snapshot
                        WHERE date_added <= $d::DATE AND coalesce(date_removed, DATE '9999-12-31') > $d::DATE),
                       (SELECT count(DISTINCT patient_id) FROM practice_registrations
                        WHERE start_date <= $d::DATE AND coalesce(end_date, DATE '9999-12-31') >= $d::DATE)""",
             {"d": day},
-        ).fetchone()
+        )
         prevalences.append(100 * row[0] / max(row[1], 1))
         measures.append(
             Measure(
@@ -211,7 +222,8 @@ def calibration(data_dir: str | Path) -> list[Measure]:
                 _within(prevalences[-1], 0.5, 0.9),
             )
         )
-    register = con.execute(
+    register = _row(
+        con,
         """WITH r AS (SELECT r.*, d.date_of_death, d.place_of_death
                       FROM register_snapshot r LEFT JOIN deaths d USING (patient_id))
            SELECT 100 * avg((diagnosis_group = 'cancer')::INT),
@@ -222,13 +234,14 @@ def calibration(data_dir: str | Path) -> list[Measure]:
                   100 * avg(acp::INT), 100 * avg(coordinator::INT), 100 * avg(carer::INT),
                   100 * avg(cpr_decision::INT),
                   100 * avg((preferred_place_of_death IS NOT NULL)::INT)
-           FROM r"""
-    ).fetchone()
-    cancer_on_register = con.execute(
+           FROM r""",
+    )
+    cancer_on_register = _row(
+        con,
         """SELECT 100.0 * count(r.patient_id) / count(*) FROM deaths d
            LEFT JOIN register_snapshot r ON r.patient_id = d.patient_id AND r.date_added <= d.date_of_death
-           WHERE d.underlying_cause LIKE 'C%'"""
-    ).fetchone()[0]
+           WHERE d.underlying_cause LIKE 'C%'""",
+    )[0]
     measures += [
         Measure(
             "Palliative care register",
@@ -271,7 +284,8 @@ def calibration(data_dir: str | Path) -> list[Measure]:
     ]
 
     # Population.
-    pop = con.execute(
+    pop = _row(
+        con,
         """SELECT count(*),
                   100 * avg((datediff('year', birth_month, $start::DATE) >= 65)::INT),
                   100 * avg((datediff('year', birth_month, $start::DATE) >= 85)::INT),
@@ -280,7 +294,7 @@ def calibration(data_dir: str | Path) -> list[Measure]:
                   100 * avg((imd_decile <= 2)::INT)
            FROM patients""",
         {"start": start},
-    ).fetchone()
+    )
     measures += [
         Measure("Population", "people ever registered", pop[0]),
         Measure(

@@ -349,8 +349,8 @@ def build_ics(people: int, rng: np.random.Generator) -> Ics:
 
     pharmacy_locality = np.repeat(np.arange(n_loc), _split(n_pharmacies, loc_share))
     ph_names = _names(rng, n_pharmacies, ("Pharmacy", "Chemist"))
-    for i, li in enumerate(pharmacy_locality):
-        loc = LOCALITIES[li]
+    for i, ph_li in enumerate(pharmacy_locality):
+        loc = LOCALITIES[ph_li]
         add(
             f"FZ{i + 1:03d}", "pharmacy", ph_names[i], loc.code, loc.code, _postcodes(rng, loc.postcode_districts, 1)[0]
         )
