@@ -161,3 +161,19 @@ def test_two_users_edit_the_same_section_and_the_second_sees_a_conflict(browser,
     expect(second.get_by_text("Preferences and what matters saved.")).to_be_visible()
     expect(second.locator("#preferences")).to_contain_text("Seeing her grandson.")
     expect(second.locator("#preferences")).to_contain_text("Not yet reviewed by a clinician")
+
+
+def test_the_register_works_without_javascript(browser, live_server, demo_users, settings):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    page = browser.new_context(base_url=live_server.url, java_script_enabled=False).new_page()
+    sign_in(page, "demo-gp")
+    record_url = add_person(page, valid_nhs_number(5), "Nojs")
+    page.goto(record_url + "carers/edit/")
+    page.locator("input[name='items-0-name']").fill("Tom Nojs")
+    page.locator("input[name='items-0-relationship']").fill("son")
+    page.get_by_role("button", name="Save carers and family").click()
+    expect(page.locator("#carers")).to_contain_text("Tom Nojs")
+    page.get_by_role("link", name="Emergency summary").click()
+    expect(page.get_by_text("Tom Nojs")).to_be_visible()
+    page.goto("/register/worklists/?list=no_acp")
+    expect(page.get_by_role("link", name="Margaret NOJS")).to_be_visible()

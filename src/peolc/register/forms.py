@@ -235,3 +235,27 @@ class RegisterFilterForm(forms.Form):
     review = forms.ChoiceField(required=False, choices=[("", "Any"), ("overdue", "Overdue")], label="Review")
     status = forms.ChoiceField(required=False, choices=[("active", "On the register"), ("died", "Died"),
                                                         ("removed", "Removed"), ("all", "All")])
+
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class ImportRegisterForm(forms.Form):
+    practice = PracticeField()
+    file = forms.FileField(label="Register file (CSV)", help_text="One row per person; see the columns below.")
+    skip_existing = forms.BooleanField(required=False,
+                                       label="Skip people already on the register at this practice")
+
+    def __init__(self, *args, practices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if practices is not None:
+            self.fields["practice"].queryset = practices
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file must be smaller than 5 MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError("The file must be a CSV saved as UTF-8 text.") from error

@@ -10,6 +10,7 @@ urlpatterns = [
     path("worklists/", views.worklists, name="worklists"),
     path("find/", views.find_person, name="find"),
     path("add/", views.add_person, name="add"),
+    path("import/", views.import_register, name="import"),
     path("break-glass/", views.break_glass_review_list, name="break-glass-review-list"),
     path("break-glass/<int:grant_id>/review/", views.break_glass_review, name="break-glass-review"),
     path("people/<uuid:pk>/", views.record, name="record"),

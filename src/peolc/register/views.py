@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from peolc.core.forms import error_list
 from peolc.core.models import AuditEvent, Organisation
 from peolc.core.permissions import Permission
 from peolc.core.views import apply_action_errors, permission_required, render_form_page
-from peolc.register import access, actions, display
+from peolc.register import access, actions, display, importing
 from peolc.register import forms as f
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS
@@ -114,6 +115,37 @@ def add_person(request: HttpRequest) -> HttpResponse:
 
 def _default_practice(user) -> Organisation | None:
     return user.organisation if user.organisation and user.organisation.type == "gp_practice" else None
+
+
+@permission_required(Permission.ADD_TO_REGISTER)
+def import_register(request: HttpRequest) -> HttpResponse:
+    """Upload a practice's existing register as CSV: every row is checked and all are imported, or none."""
+    organisation = request.user.organisation
+    practices = Organisation.objects.filter(type="gp_practice", active=True)
+    if organisation is None:
+        practices = practices.none()
+    elif organisation.type != "icb":
+        practices = practices.filter(Q(pk=organisation.pk) | Q(parent=organisation) | Q(parent__parent=organisation))
+    form = f.ImportRegisterForm(request.POST or None, request.FILES or None, practices=practices.order_by("name"),
+                                initial={"practice": _default_practice(request.user)})
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        practice = form.cleaned_data["practice"]
+        try:
+            result = importing.import_practice_register(
+                request.user, practice, io.StringIO(form.cleaned_data["file"]),
+                skip_existing=form.cleaned_data["skip_existing"], source_name=request.FILES["file"].name,
+            )
+        except importing.RegisterImportError as error:
+            problems = error.errors
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, f"{result.imported} people imported to {practice.name}"
+                             + (f"; {result.skipped} already on the register were skipped." if result.skipped
+                                else "."))
+            return redirect("register:list")
+    return render_form_page(request, "register/import.jinja", form, page_title="Import a practice register",
+                            problems=problems)
 
 
 # --- the record ----------------------------------------------------------------------------------------------------
@@ -393,6 +425,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
         "page_title": "Palliative care register", "form": form, "page": page,
         "prevalence": _prevalence(request.user),
         "may_export": request.user.has_permission(Permission.EXPORT_REGISTER),
+        "may_import": request.user.has_permission(Permission.ADD_TO_REGISTER),
         "query": request.GET.urlencode(),
     })
 
