@@ -29,16 +29,18 @@ $(VENV)/.installed-base: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev,spark]"
 	touch $@ $(VENV)/.installed-base
 
 DEMO_DATA := data/synthetic
+DEMO_OUTPUTS := data/outputs
 DEMO_PEOPLE ?= 50000
 
 # The synthetic ICS ends shortly before today, so its register looks current.
 demo: $(VENV)/.installed-base
 	$(BIN)/peolc generate --people $(DEMO_PEOPLE) --start 2021-10-01 --years 5 --out $(DEMO_DATA) --quiet
 	DEBUG=1 $(BIN)/peolc migrate
+	$(BIN)/peolc pipeline run --data $(DEMO_DATA) --out $(DEMO_OUTPUTS)
 	DEBUG=1 $(BIN)/peolc load --data $(DEMO_DATA)
 	DEBUG=1 $(BIN)/peolc serve --host $(HOST) --port $(PORT)
 
@@ -73,7 +75,7 @@ assets:
 lock:
 	rm -rf build/lock && $(PYTHON) -m venv build/lock
 	build/lock/bin/pip install --quiet --upgrade pip
-	build/lock/bin/pip install --quiet -e ".[dev]"
+	build/lock/bin/pip install --quiet -e ".[dev,spark]"
 	build/lock/bin/pip freeze --exclude-editable | grep -v '^peolc' > $(CONSTRAINTS)
 
 clean:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "peolc.core.commands",
     "peolc.synthetic.commands",
+    "peolc.analytics.commands",
     "peolc.register.commands",
 )
 

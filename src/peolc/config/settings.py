@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "axes",
     "peolc.core",
     "peolc.register",
+    "peolc.finding",
+    "peolc.dashboards",
+    "peolc.directory",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,9 @@ urlpatterns = [
     path("sign-out/", core_views.sign_out, name="logout"),
     path("admin/", include("peolc.core.urls")),
     path("register/", include("peolc.register.urls")),
+    path("finding/", include("peolc.finding.urls")),
+    path("outcomes/", include("peolc.dashboards.urls")),
+    path("directory/", include("peolc.directory.urls")),
 ]
 
 handler400 = "peolc.core.views.bad_request"

@@ -1,0 +1,1 @@
+"""The outcomes framework dashboard and health-equity audit over the analytics outputs."""

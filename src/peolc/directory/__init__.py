@@ -1,0 +1,1 @@
+"""The live directory of palliative and end-of-life care services (Open Referral UK 3.0) with gap mapping."""
