@@ -6,7 +6,9 @@ for a region or the nation. Pipelines only ever see Ibis tables.
 
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +29,8 @@ def connect(backend: str = "duckdb", *, threads: int | None = None) -> BaseBacke
 
 
 def _spark() -> BaseBackend:
+    # py4j logs at INFO while the interpreter shuts down, after logging's streams have closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     from pyspark.sql import SparkSession
@@ -37,6 +41,7 @@ def _spark() -> BaseBackend:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "2"))
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", os.environ.get("SPARK_WAREHOUSE_DIR", tempfile.mkdtemp(prefix="peolc-spark-")))
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
         .getOrCreate()
     )
