@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench assets lock browser clean help
+.PHONY: demo test lint bench assets lock system-packages clean help
 
 help:
 	@echo "make demo   install, build the demo ICS and serve it on http://$(HOST):$(PORT)"
@@ -44,16 +44,18 @@ demo: $(VENV)/.installed-base
 	DEBUG=1 $(BIN)/peolc load --data $(DEMO_DATA)
 	DEBUG=1 $(BIN)/peolc serve --host $(HOST) --port $(PORT)
 
-# The browser tests drive Debian's Chromium; install it if it is missing (needs root or sudo).
-browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
+# The browser tests drive Debian's Chromium and the Spark tests need a Java runtime: install whichever is missing
+# from Debian (needs root or sudo).
+system-packages:
+	@missing=""; [ -x $(CHROMIUM) ] || missing="chromium"; command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian for the tests:$$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 # pytest exits 5 when it collects nothing: for the whole suite that is a fault, not a pass.
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev system-packages
 	@echo "Database: $${DATABASE_URL:-embedded SQLite}"
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
