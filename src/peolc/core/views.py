@@ -46,6 +46,20 @@ def render_form_page(request: HttpRequest, template: str, form, status: int | No
     return render(request, template, context, status=status)
 
 
+def form_view(request: HttpRequest, form, template: str, *, save, success, next_url: str, **context):
+    """The usual form page: show ``form``; on a valid POST call ``save(cleaned_data)`` (an action), flash
+    ``success(result)`` and redirect to ``next_url``; an action's ``ValidationError`` comes back on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as error:
+            apply_action_errors(form, error)
+        else:
+            messages.success(request, success(result))
+            return redirect(next_url)
+    return render_form_page(request, template, form, **context)
+
+
 def apply_action_errors(form, error: ValidationError) -> None:
     """Attach an action's ``ValidationError`` to the form fields it names (or the form as a whole)."""
     if hasattr(error, "error_dict"):
@@ -161,33 +175,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.MANAGE_USERS)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = forms.NewUserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_actions.create_user(request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_action_errors(form, error)
-        else:
-            messages.success(request, f"User {user.username} created.")
-            return redirect("core:user-list")
-    return render_form_page(request, "core/user_form.jinja", form, page_title="Add a user")
+    return form_view(
+        request, forms.NewUserForm(request.POST or None), "core/user_form.jinja",
+        save=lambda data: user_actions.create_user(request.user, **data),
+        success=lambda user: f"User {user.username} created.", next_url="core:user-list", page_title="Add a user",
+    )
 
 
 @permission_required(Permission.MANAGE_USERS)
 def user_edit(request: HttpRequest, username: str) -> HttpResponse:
     user = get_object_or_404(User, username=username)
     initial = {field: getattr(user, field) for field in forms.EditUserForm.base_fields}
-    form = forms.EditUserForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_actions.update_user(request.user, user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_action_errors(form, error)
-        else:
-            messages.success(request, f"User {user.username} updated.")
-            return redirect("core:user-list")
-    return render_form_page(request, "core/user_form.jinja", form, page_title=f"Edit user {user.username}",
-                            edited=user)
+    return form_view(
+        request, forms.EditUserForm(request.POST or None, initial=initial), "core/user_form.jinja",
+        save=lambda data: user_actions.update_user(request.user, user, **data),
+        success=lambda _: f"User {user.username} updated.", next_url="core:user-list",
+        page_title=f"Edit user {user.username}", edited=user,
+    )
 
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
@@ -205,33 +209,24 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = forms.NewOrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = organisation_actions.create_organisation(request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_action_errors(form, error)
-        else:
-            messages.success(request, f"{organisation.name} added.")
-            return redirect("core:organisation-list")
-    return render_form_page(request, "core/organisation_form.jinja", form, page_title="Add an organisation")
+    return form_view(
+        request, forms.NewOrganisationForm(request.POST or None), "core/organisation_form.jinja",
+        save=lambda data: organisation_actions.create_organisation(request.user, **data),
+        success=lambda organisation: f"{organisation.name} added.", next_url="core:organisation-list",
+        page_title="Add an organisation",
+    )
 
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
 def organisation_edit(request: HttpRequest, code: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, code=code)
     initial = {field: getattr(organisation, field) for field in forms.EditOrganisationForm.base_fields}
-    form = forms.EditOrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_actions.update_organisation(request.user, organisation, **form.cleaned_data)
-        except ValidationError as error:
-            apply_action_errors(form, error)
-        else:
-            messages.success(request, f"{organisation.name} updated.")
-            return redirect("core:organisation-list")
-    return render_form_page(request, "core/organisation_form.jinja", form,
-                            page_title=f"Edit {organisation.name}", edited=organisation)
+    return form_view(
+        request, forms.EditOrganisationForm(request.POST or None, initial=initial), "core/organisation_form.jinja",
+        save=lambda data: organisation_actions.update_organisation(request.user, organisation, **data),
+        success=lambda _: f"{organisation.name} updated.", next_url="core:organisation-list",
+        page_title=f"Edit {organisation.name}", edited=organisation,
+    )
 
 
 @permission_required(Permission.VIEW_AUDIT_LOG)

@@ -21,7 +21,7 @@ from peolc.core.audit import record_event
 from peolc.core.forms import error_list
 from peolc.core.models import AuditEvent, Organisation
 from peolc.core.permissions import Permission
-from peolc.core.views import apply_action_errors, permission_required, render_form_page
+from peolc.core.views import apply_action_errors, form_view, permission_required, render_form_page
 from peolc.register import access, actions, display, importing
 from peolc.register import forms as f
 from peolc.register import models as m
@@ -341,17 +341,12 @@ def describe_event(event: AuditEvent) -> str:
 @permission_required(Permission.BREAK_GLASS)
 def break_glass(request: HttpRequest, pk) -> HttpResponse:
     person = get_object_or_404(m.Person.objects.select_related("practice"), pk=pk)
-    form = f.BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.break_glass(request.user, person, form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_action_errors(form, error)
-        else:
-            messages.success(request, "Emergency access granted for 12 hours. Your reason has been recorded.")
-            return redirect("register:record", person.pk)
-    return render_form_page(request, "register/break_glass.jinja", form, page_title="Emergency access",
-                            person=person)
+    return form_view(
+        request, f.BreakGlassForm(request.POST or None), "register/break_glass.jinja",
+        save=lambda data: actions.break_glass(request.user, person, data["reason"]),
+        success=lambda _: "Emergency access granted for 12 hours. Your reason has been recorded.",
+        next_url=reverse("register:record", args=[person.pk]), page_title="Emergency access", person=person,
+    )
 
 
 @permission_required(Permission.REVIEW_BREAK_GLASS)
