@@ -41,7 +41,7 @@ def _spark() -> BaseBackend:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "2"))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", os.environ.get("SPARK_WAREHOUSE_DIR", tempfile.mkdtemp(prefix="peolc-spark-")))
+        .config("spark.sql.warehouse.dir", os.environ.get("SPARK_WAREHOUSE_DIR") or tempfile.mkdtemp(prefix="spark-"))
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
         .getOrCreate()
     )
