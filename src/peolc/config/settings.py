@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -147,12 +148,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# ``{nonce}`` is replaced per response; the NHS.UK template's one inline script carries it.
+# ``{nonce}`` is replaced per response; the NHS.UK template's one inline script carries it. Pages with charts allow
+# inline styles, which plotly.js sets on its SVG (see docs/adr/0002-charts-and-inline-styles.md).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
+        "style-src 'self'{inline_styles}",
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
@@ -170,7 +172,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# plotly.js is served from the plotly package itself rather than copied into the repository.
+STATICFILES_DIRS = [PACKAGE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

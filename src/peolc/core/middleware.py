@@ -69,7 +69,11 @@ class SecurityHeadersMiddleware:
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
         response.setdefault(
-            "Content-Security-Policy", settings.CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
+            "Content-Security-Policy",
+            settings.CONTENT_SECURITY_POLICY.format(
+                nonce=request.csp_nonce,
+                inline_styles=" 'unsafe-inline'" if getattr(request, "csp_inline_styles", False) else "",
+            ),
         )
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         user = getattr(request, "user", None)
