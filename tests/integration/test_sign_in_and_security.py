@@ -117,3 +117,27 @@ def test_unknown_pages_get_a_friendly_404(client, gp_user):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_only_chart_pages_allow_inline_styles(rf):
+    from django.http import HttpResponse
+
+    from peolc.core.charts import allows_inline_styles
+    from peolc.core.middleware import SecurityHeadersMiddleware
+
+    def plain(request):
+        return HttpResponse("plain")
+
+    def policy(view) -> str:
+        return SecurityHeadersMiddleware(view)(rf.get("/"))["Content-Security-Policy"]
+
+    assert "style-src 'self';" in policy(plain)
+    assert "style-src 'self' 'unsafe-inline';" in policy(allows_inline_styles(plain))
+    assert "'unsafe-inline'" not in policy(allows_inline_styles(plain)).split("script-src")[1].split(";")[0]
+
+
+def test_chart_figures_cannot_close_their_script_element():
+    from peolc.core.charts import Chart
+
+    chart = Chart(id="c", caption="x", data=[{"type": "bar", "x": ["</script><script>alert(1)</script>"], "y": [1]}])
+    assert "</script>" not in chart.spec_json()
