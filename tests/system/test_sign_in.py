@@ -18,7 +18,7 @@ def test_a_demo_gp_signs_in_and_sees_navigation_for_their_role(page, demo_users)
     sign_in(page, "demo-gp")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dr Asha Patel")
     expect(page.get_by_text("GP, Riverside Medical Centre")).to_be_visible()
-    assert navigation_labels(page) == ["Home", "Find a person", "Register", "Worklists"]
+    assert navigation_labels(page) == ["Home", "Find a person", "Register", "Worklists", "Finding people", "Population"]
     assert_accessible(page)
     assert page.console_errors == []
 

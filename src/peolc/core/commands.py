@@ -15,6 +15,12 @@ def setup_django() -> None:
     django.setup()
 
 
+# Each dashboard area loads its pipeline outputs for display: (name, "module.function(out_dir, data_dir)").
+OUTPUT_LOADERS = [
+    ("Identification", "peolc.finding.loading.load_outputs"),
+]
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the web application's subcommands."""
     manage = subparsers.add_parser("manage", help="run a Django management command", add_help=False)
@@ -34,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "load", help="load organisations, demo users (demo mode) and register records from contract files"
     )
     load.add_argument("--data", default="data/synthetic", help="directory of contract Parquet files")
+    load.add_argument("--outputs", default="data/outputs",
+                      help="directory of pipeline outputs to load for the dashboards, when present")
     load.set_defaults(handler=run_load)
 
     serve = subparsers.add_parser("serve", help="serve the web application with gunicorn")
@@ -104,6 +112,7 @@ def run_load(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.exceptions import ValidationError
     from django.utils import timezone
+    from django.utils.module_loading import import_string
 
     from peolc.core.actions.organisations import load_organisations
     from peolc.core.demo import create_demo_users
@@ -122,6 +131,10 @@ def run_load(args: argparse.Namespace) -> int:
         print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
     register = load_register(data_dir, today=timezone.localdate())
     print(f"Register: {register['people']} people loaded.")
+    for name, loader in OUTPUT_LOADERS:
+        counts = import_string(loader)(Path(args.outputs), data_dir)
+        print(f"{name}: " + (", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) if counts
+                             else f"no outputs in {args.outputs} (run peolc pipeline run)"))
     return 0
 
 

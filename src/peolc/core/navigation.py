@@ -22,6 +22,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Find a person", "register:find", Permission.VIEW_RECORD),
     NavItem("Register", "register:list", Permission.VIEW_REGISTER_LISTS),
     NavItem("Worklists", "register:worklists", Permission.VIEW_REGISTER_LISTS),
+    NavItem("Finding people", "finding:candidates", Permission.VIEW_CANDIDATES),
+    NavItem("Population", "finding:population", Permission.VIEW_AGGREGATE_DATA),
     NavItem("Break-glass review", "register:break-glass-review-list", Permission.REVIEW_BREAK_GLASS),
     NavItem("Users", "core:user-list", Permission.MANAGE_USERS),
     NavItem("Organisations", "core:organisation-list", Permission.MANAGE_ORGANISATIONS),

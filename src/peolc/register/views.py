@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import model_to_dict as forms_model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -83,19 +84,28 @@ def find_person(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.ADD_TO_REGISTER)
 def add_person(request: HttpRequest) -> HttpResponse:
+    return add_person_page(request, initial_person={"practice": _default_practice(request.user)})
+
+
+def add_person_page(request: HttpRequest, *, initial_person: dict, initial_entry: dict | None = None,
+                    on_added=None, **context) -> HttpResponse:
+    """The add-to-register form, prefilled; ``on_added(person)`` runs in the same transaction as the add."""
     data = request.POST or None
-    person_form = f.PersonForm(data, prefix="person", initial={"practice": _default_practice(request.user)})
-    entry_form = f.NewEntryForm(data, prefix="entry")
+    person_form = f.PersonForm(data, prefix="person", initial=initial_person)
+    entry_form = f.NewEntryForm(data, prefix="entry", initial=initial_entry or {})
     confirm_form = f.ConfirmDuplicateForm(data)
     possible_duplicates = []
     if request.method == "POST" and person_form.is_valid() and entry_form.is_valid() and confirm_form.is_valid():
         entry = {k: v for k, v in entry_form.cleaned_data.items() if k != "review_date"}
         try:
-            person = actions.add_to_register(
-                request.user, person=person_form.cleaned_data, entry=entry,
-                review_date=entry_form.cleaned_data.get("review_date"),
-                confirm_possible_duplicate=confirm_form.cleaned_data["confirm_different_person"],
-            )
+            with transaction.atomic():
+                person = actions.add_to_register(
+                    request.user, person=person_form.cleaned_data, entry=entry,
+                    review_date=entry_form.cleaned_data.get("review_date"),
+                    confirm_possible_duplicate=confirm_form.cleaned_data["confirm_different_person"],
+                )
+                if on_added is not None:
+                    on_added(person)
         except actions.DuplicatePerson as error:
             person_form.add_error("nhs_number", error.messages)
         except actions.PossibleDuplicate as error:
@@ -109,7 +119,7 @@ def add_person(request: HttpRequest) -> HttpResponse:
     errors = error_list(person_form) + error_list(entry_form) + error_list(confirm_form) if data else []
     return render(request, "register/add.jinja", {
         "page_title": "Add a person to the register", "person_form": person_form, "entry_form": entry_form,
-        "confirm_form": confirm_form, "possible_duplicates": possible_duplicates, "form_errors": errors,
+        "confirm_form": confirm_form, "possible_duplicates": possible_duplicates, "form_errors": errors, **context,
     }, status=400 if errors else 200)
 
 

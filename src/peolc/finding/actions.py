@@ -1,0 +1,59 @@
+"""Use cases for candidates: who may see them, and recording a practice's review of each."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from peolc.core.actions import require_permission
+from peolc.core.audit import record_event
+from peolc.core.models import Organisation, OrganisationType, User
+from peolc.core.permissions import Permission
+from peolc.finding import models as m
+
+
+def practices_in_scope(user: User) -> QuerySet[Organisation]:
+    """Practices whose candidates ``user`` may see: their own practice, or the practices of their PCN or locality."""
+    organisation = user.organisation
+    practices = Organisation.objects.filter(type=OrganisationType.GP_PRACTICE, active=True)
+    if organisation is None or organisation.type == OrganisationType.ICB:
+        return practices.none()
+    return practices.filter(Q(pk=organisation.pk) | Q(parent=organisation) | Q(parent__parent=organisation))
+
+
+def open_candidates(actor: User, practice: Organisation) -> QuerySet[m.Candidate]:
+    """A practice's candidates, for a user with a relationship with it; the view is audited (it is identifiable)."""
+    require_permission(actor, Permission.VIEW_CANDIDATES)
+    if not practices_in_scope(actor).filter(pk=practice.pk).exists():
+        raise PermissionDenied("You can only see candidates for your own practice or network.")
+    candidates = m.Candidate.objects.filter(practice=practice).select_related("practice")
+    record_event(actor, "finding.view_candidates", object_type="organisation", object_id=practice.code,
+                 details={"candidates": candidates.count()})
+    return candidates
+
+
+def candidate_for(actor: User, candidate_id) -> m.Candidate:
+    """One candidate, if ``actor`` may see their practice's candidates."""
+    require_permission(actor, Permission.VIEW_CANDIDATES)
+    candidate = m.Candidate.objects.select_related("practice").filter(pk=candidate_id).first()
+    if candidate is None or not practices_in_scope(actor).filter(pk=candidate.practice_id).exists():
+        raise PermissionDenied("This candidate is not at a practice in your organisation.")
+    return candidate
+
+
+def review_candidate(actor: User, candidate: m.Candidate, status: str, note: str = "") -> m.Candidate:
+    """Record that a candidate was added to the register, or judged not appropriate for now (with a note)."""
+    candidate = candidate_for(actor, candidate.pk)
+    if status not in m.CandidateStatus.values:
+        raise ValidationError({"status": "Choose an outcome."})
+    if status == m.CandidateStatus.NOT_APPROPRIATE and not note.strip():
+        raise ValidationError({"note": "Say briefly why, so colleagues can see the decision."})
+    with transaction.atomic():
+        candidate.status, candidate.review_note = status, note.strip()
+        candidate.reviewed_by, candidate.reviewed_at = actor.get_username(), timezone.now()
+        candidate.save()
+        record_event(actor, "finding.review_candidate", object_type="candidate", object_id=candidate.pk,
+                     details={"status": status, "practice": candidate.practice.code})
+    return candidate
