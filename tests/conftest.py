@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from peolc.core.auth import DEMO_PASSWORD
@@ -63,3 +67,77 @@ def gp_user(make_user, ics):
 @pytest.fixture
 def demo_password():
     return DEMO_PASSWORD
+
+
+# --- identification outputs in the pipeline's shape, for the finding pages -----------------------------------
+
+NHS_NUMBERS = {101: "9990000018", 102: "9990000026", 103: "9990000034"}
+
+
+def _write_parquet(directory, name, rows):
+    pq.write_table(pa.Table.from_pylist(rows), directory / f"{name}.parquet")
+
+
+def _candidate(patient_id, practice, rank, probability=0.8):
+    return {"patient_id": patient_id, "practice_code": practice, "pcn_code": "U99001", "locality_code": "QXX01",
+            "age": 88, "sex": "female", "probability": probability, "risk_band": "very_high",
+            "segment": "last_year_of_life", "palliative_code": False, "acp_coded": False,
+            "respect_or_resuscitation_coded": False,
+            "reasons": ["Care home resident since 2026-07-10", "2 emergency admissions in 6 months"],
+            "candidate_rank_in_practice": rank, "candidate_rank_in_pcn": rank}
+
+
+@pytest.fixture
+def identification_outputs(tmp_path):
+    """A pipeline output directory and the contract data directory it came from."""
+    out, data = tmp_path / "outputs", tmp_path / "data"
+    out.mkdir()
+    data.mkdir()
+    _write_parquet(data, "identifiers", [{"patient_id": k, "nhs_number": v} for k, v in NHS_NUMBERS.items()])
+    _write_parquet(out, "identification_candidates", [
+        _candidate(101, "Y99001", 1, 0.9), _candidate(102, "Y99001", 2), _candidate(103, "Y99002", 1),
+    ])
+    _write_parquet(out, "register_prevalence", [
+        {"level": level, "org_code": code, "list_size": size, "on_register": reg, "candidates": cand,
+         "expected_deaths_12m": expected, "observed_deaths_prior_year": deaths}
+        for level, code, size, reg, cand, expected, deaths in [
+            ("practice", "Y99001", 5000, 30, 2, 45.5, 48), ("practice", "Y99002", 4000, 5, 1, 30.0, 3),
+            ("pcn", "U99001", 9000, 35, 3, 75.5, 51)]
+    ])
+    _write_parquet(out, "population_segments", [
+        {"level": "practice", "org_code": "Y99001", "segment": segment, "risk_band": "low", "age_band": "65-74",
+         "people": people, "on_register": 0, "expected_deaths_12m": 1.0}
+        for segment, people in [("generally_well", 4000), ("long_term_conditions", 900), ("complex_needs", 95),
+                                ("last_year_of_life", 5)]
+    ])
+    _write_parquet(out, "identification_model", [
+        {"term": "intercept", "feature": None, "description": "Log-odds when every term is zero", "coefficient": -9.0,
+         "odds_ratio": None, "mean": None, "sd": None, "standardised_coefficient": None},
+        {"term": "care_home", "feature": "care_home", "description": "Care home resident", "coefficient": 1.9,
+         "odds_ratio": 6.7, "mean": 0.02, "sd": 0.1, "standardised_coefficient": 0.2},
+    ])
+    _write_parquet(out, "identification_performance", [
+        {"model": "model", "description": "peolc logistic model", "auroc": 0.81, "calibration_in_the_large": 0.01,
+         "calibration_slope": 0.98, "observed_to_expected": 1.02, "train_index_date": "2024-09-30",
+         "test_index_date": "2025-09-30", "n_test": 9000, "events_test": 90},
+        {"model": "age", "description": "Age alone", "auroc": 0.72, "calibration_in_the_large": 0.0,
+         "calibration_slope": 1.0, "observed_to_expected": 1.0, "train_index_date": "2024-09-30",
+         "test_index_date": "2025-09-30", "n_test": 9000, "events_test": 90},
+    ])
+    _write_parquet(out, "identification_calibration", [
+        {"model": "model", "bin": b, "n": 900, "predicted": b / 100, "observed": b / 100, "events": b}
+        for b in range(1, 11)
+    ])
+    (out / "identification_performance.json").write_text(json.dumps({
+        "train_index_date": "2024-09-30", "test_index_date": "2025-09-30", "n_test": 9000, "events_test": 90,
+        "index_date": "2026-09-30", "published_benchmarks": {"SPICT": {"auroc": 0.76}},
+    }))
+    return out, data
+
+
+@pytest.fixture
+def loaded(db, ics, identification_outputs):
+    """The hand-written identification outputs, loaded for the tiny ICS."""
+    from peolc.finding.loading import load_outputs
+
+    return load_outputs(*identification_outputs)

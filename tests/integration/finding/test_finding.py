@@ -1,0 +1,131 @@
+"""Finding people early: loading the identification outputs, and who may see what."""
+
+import pytest
+from django.urls import reverse
+
+from peolc.core.models import AuditEvent
+from peolc.finding import models as m
+from peolc.finding.loading import load_outputs
+from peolc.register.models import Person
+
+
+def test_outputs_load_with_nhs_numbers_joined_from_the_identifiers(loaded):
+    assert loaded == {"candidates": 3, "prevalence_rows": 3, "segments": 4}
+    first = m.Candidate.objects.get(patient_id=101)
+    assert first.nhs_number == "9990000018"
+    assert first.practice.code == "Y99001"
+    assert first.reasons[0] == "Care home resident since 2026-07-10"
+    assert AuditEvent.objects.filter(action="finding.load").exists()
+
+
+def test_missing_outputs_load_nothing(db, tmp_path):
+    assert load_outputs(tmp_path, tmp_path) is None
+    assert not m.IdentificationRun.objects.exists()
+
+
+def test_review_decisions_survive_a_new_run(loaded, identification_outputs, make_user, ics):
+    from peolc.finding.actions import review_candidate
+
+    gp = make_user("gp", "gp", ics["practice"])
+    review_candidate(gp, m.Candidate.objects.get(patient_id=102), "not_appropriate", "Recovering well")
+    load_outputs(*identification_outputs)
+    again = m.Candidate.objects.get(patient_id=102)
+    assert (again.status, again.review_note) == ("not_appropriate", "Recovering well")
+
+
+def test_a_gp_sees_only_their_practices_candidates_and_the_view_is_audited(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    page = client.get(reverse("finding:candidates")).content.decode()
+    assert "999 000 0018" in page and "999 000 0026" in page
+    assert "999 000 0034" not in page
+    assert "Care home resident since 2026-07-10" in page
+    event = AuditEvent.objects.get(action="finding.view_candidates")
+    assert (event.object_id, event.details["candidates"]) == ("Y99001", 2)
+    assert client.get(reverse("finding:candidates"), {"practice": "Y99002"}).content.decode().count(
+        "999 000 0034") == 0
+
+
+def test_a_pcn_coordinator_can_choose_any_practice_in_the_network(client, loaded, make_user, ics):
+    client.force_login(make_user("coordinator", "care_coordinator", ics["pcn"]))
+    page = client.get(reverse("finding:candidates"), {"practice": "Y99002"}).content.decode()
+    assert "999 000 0034" in page
+
+
+@pytest.mark.parametrize("role", ["icb_analyst", "urgent_care_clinician", "hospital_clinician", "directory_editor"])
+def test_roles_without_a_practice_relationship_never_see_candidates(client, loaded, make_user, ics, role):
+    client.force_login(make_user("someone", role, ics["hospice"]))
+    response = client.get(reverse("finding:candidates"))
+    assert response.status_code == 403 or "999 000" not in response.content.decode()
+    candidate = m.Candidate.objects.get(patient_id=101)
+    assert client.get(reverse("finding:add-candidate", args=[candidate.pk])).status_code == 403
+
+
+def test_a_gp_cannot_open_another_practices_candidate(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    other = m.Candidate.objects.get(patient_id=103)
+    assert client.get(reverse("finding:add-candidate", args=[other.pk])).status_code == 403
+    assert client.post(reverse("finding:review-candidate", args=[other.pk]), {"note": "x"}).status_code == 403
+
+
+def test_review_and_add_to_register_in_one_step(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    candidate = m.Candidate.objects.get(patient_id=101)
+    page = client.get(reverse("finding:add-candidate", args=[candidate.pk])).content.decode()
+    assert 'value="9990000018"' in page and "Population search candidate" in page
+    response = client.post(reverse("finding:add-candidate", args=[candidate.pk]), {
+        "person-nhs_number": "9990000018", "person-given_name": "Edith", "person-family_name": "Found",
+        "person-date_of_birth[day]": "3", "person-date_of_birth[month]": "4", "person-date_of_birth[year]": "1938",
+        "person-sex": "female", "person-practice": ics["practice"].pk, "person-ethnicity": "A",
+        "person-preferred_language": "English", "entry-identification_route": "search_candidate",
+        "entry-prognosis": "months", "entry-main_diagnosis": "dementia", "entry-consent_to_share": "best_interests",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Person.objects.get(nhs_number="9990000018")
+    assert person.patient_id == 101
+    assert person.entry.identification_route == "search_candidate"
+    candidate.refresh_from_db()
+    assert candidate.status == "added"
+
+
+def test_not_appropriate_needs_a_reason(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    candidate = m.Candidate.objects.get(patient_id=101)
+    client.post(reverse("finding:review-candidate", args=[candidate.pk]), {"note": " "})
+    candidate.refresh_from_db()
+    assert candidate.status == "to_review"
+    client.post(reverse("finding:review-candidate", args=[candidate.pk]), {"note": "Already known to hospice"})
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.reviewed_by) == ("not_appropriate", "gp")
+
+
+def test_analysts_see_aggregates_with_small_numbers_suppressed(client, loaded, make_user, ics):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    page = client.get(reverse("finding:population")).content.decode()
+    assert "Org Y99002" in page
+    assert "&lt;8" in page  # Y99002 has 5 on the register; last year of life 5 at Y99001
+    assert "999 000" not in page
+    csv = client.get(reverse("finding:population"), {"format": "csv", "level": "practice"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "Y99001" in csv.content.decode()
+
+
+def test_clinicians_see_exact_counts(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    page = client.get(reverse("finding:population")).content.decode()
+    assert "&lt;8" not in page
+
+
+def test_the_model_page_shows_baselines_and_calibration(client, loaded, make_user, ics):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    response = client.get(reverse("finding:model"))
+    page = response.content.decode()
+    assert "0.810" in page and "Age alone" in page and "SPICT" in page
+    assert "'unsafe-inline'" in response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
+
+
+def test_pages_have_empty_states_before_the_pipeline_runs(client, db, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    for name in ("finding:candidates", "finding:population", "finding:model"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert "has not been run yet" in response.content.decode()
