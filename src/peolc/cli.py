@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "peolc.core.commands",
     "peolc.synthetic.commands",
     "peolc.analytics.commands",
+    "peolc.analytics.identification.commands",
     "peolc.register.commands",
 )
 

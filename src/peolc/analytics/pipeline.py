@@ -22,7 +22,9 @@ from peolc.analytics import backends
 from peolc.analytics.contract import TABLES
 
 # Steps in the order they run; each later issue adds its module here.
-STEPS: dict[str, str] = {}
+STEPS: dict[str, str] = {
+    "identification": "peolc.analytics.identification",
+}
 
 
 @dataclass
