@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.backends import ModelBackend, UserModel
 from django.core.exceptions import ValidationError
 
 DEMO_PASSWORD = "peolc-demo-only"  # noqa: S105 - published on purpose; refused outside demo mode
@@ -11,6 +11,11 @@ DEMO_PASSWORD = "peolc-demo-only"  # noqa: S105 - published on purpose; refused 
 
 class DemoAwareModelBackend(ModelBackend):
     """Django's model backend, except that the published demo password never signs anyone in outside demo mode."""
+
+    def get_user(self, user_id):
+        # Every page shows the user's organisation; fetch it with the user rather than in a second query.
+        user = UserModel._default_manager.select_related("organisation").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if password == DEMO_PASSWORD and not settings.DEMO_MODE:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from peolc.core.models import OrganisationType, User
 from peolc.core.permissions import Permission
-from peolc.register.models import BreakGlassAccess, Person
+from peolc.register.models import BreakGlassAccess, CareTeamMember, Person
 
 RELATIONSHIP = "relationship"
 BREAK_GLASS = "break_glass"
@@ -38,7 +38,17 @@ def people_in_scope(user: User | None) -> QuerySet[Person]:
 
 
 def has_relationship(user: User | None, person: Person) -> bool:
-    return people_in_scope(user).filter(pk=person.pk).exists()
+    """The same rule as ``people_in_scope``, for one person: the practice chain is checked in Python (it is loaded
+    with the record), so only the care team costs a query."""
+    if not _signed_in(user) or user.organisation_id is None:
+        return False
+    organisation = user.organisation
+    if organisation.type != OrganisationType.ICB:
+        practice = person.practice
+        chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent_id else None}
+        if organisation.pk in chain:
+            return True
+    return CareTeamMember.objects.filter(person=person).filter(Q(user=user) | Q(organisation=organisation)).exists()
 
 
 def active_break_glass(user: User | None, person: Person) -> BreakGlassAccess | None:

@@ -28,7 +28,7 @@ from peolc.register import forms as f
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS
 
-RECORD_RELATED = ("practice", "entry", "preferences", "respect", "acp", "anticipatory_care", "after_death")
+RECORD_RELATED = ("practice__parent", "entry", "preferences", "respect", "acp", "anticipatory_care", "after_death")
 RECORD_PREFETCH = ("care_team__organisation", "carers", "anticipatory_medicines", "sections")
 
 
@@ -197,7 +197,7 @@ def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
         "after_death": display.one_to_one(person, "after_death"),
         "unreviewed": [SECTIONS[n].title for n, s in states.items() if s.version and not s.reviewed],
         "coordinators": [c for c in person.care_team.all() if c.role == "coordinator"],
-        "may_open_record": access.record_access_basis(request.user, person) is not None,
+        "may_open_record": basis in (access.RELATIONSHIP, access.BREAK_GLASS),
         "generated_at": timezone.now(),
     })
 
