@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "peolc.analytics.commands",
     "peolc.analytics.identification.commands",
     "peolc.register.commands",
+    "peolc.directory.commands",
 )
 
 

@@ -262,6 +262,21 @@ TABLES: tuple[Table, ...] = (
         primary_key=("code",),
     ),
     Table(
+        "postcodes",
+        "Postcode centroids and the LSOA each postcode lies in, for the directory's postcode search and gap map. "
+        "An ICS loads the ONS Postcode Directory (NSPL/ONSPD); the synthetic ICS's postcodes and coordinates are "
+        "made up and belong to no real place.",
+        "ONS Postcode Directory or National Statistics Postcode Lookup (pcds, lsoa11/lsoa21, lat, long)",
+        (
+            Column("postcode", "string", "Postcode (unique).", coding="postcode"),
+            Column("lsoa_code", "string", "LSOA the postcode lies in.", coding="LSOA"),
+            Column("latitude", "float64", "Latitude of the postcode centroid (WGS84).", minimum=49.0, maximum=61.0),
+            Column("longitude", "float64", "Longitude of the postcode centroid (WGS84).", minimum=-9.0, maximum=2.0),
+        ),
+        primary_key=("postcode",),
+        required=False,
+    ),
+    Table(
         "patients",
         "One row per person ever registered with a practice in the ICS during the extract period.",
         "GP registration extract with the residence LSOA",

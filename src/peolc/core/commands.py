@@ -18,6 +18,7 @@ def setup_django() -> None:
 # Each dashboard area loads its pipeline outputs for display: (name, "module.function(out_dir, data_dir)").
 OUTPUT_LOADERS = [
     ("Identification", "peolc.finding.loading.load_outputs"),
+    ("Outcomes", "peolc.dashboards.loading.load_outputs"),
 ]
 
 
@@ -102,8 +103,11 @@ def run_load(args: argparse.Namespace) -> int:
     from peolc.analytics.contract import validate_directory
 
     data_dir = Path(args.data)
-    report = validate_directory(data_dir, tables=["organisations", "patients", "identifiers",
-                                                  "practice_registrations", "deaths", "register_snapshot"])
+    tables = ["organisations", "patients", "identifiers", "practice_registrations", "deaths", "register_snapshot"]
+    # The postcode directory is optional: an ICS may load the ONS one with `peolc directory postcodes`.
+    if (data_dir / "postcodes.parquet").exists():
+        tables.append("postcodes")
+    report = validate_directory(data_dir, tables=tables)
     if not report.ok:
         for problem in report.problems:
             print(f"peolc load: {data_dir}: {problem}", file=sys.stderr)
@@ -117,6 +121,7 @@ def run_load(args: argparse.Namespace) -> int:
     from peolc.core.actions.organisations import load_organisations
     from peolc.core.demo import create_demo_users
     from peolc.core.loading import organisation_rows
+    from peolc.directory.loading import load_demo_directory, load_directory_data
     from peolc.register.loading import load_register
 
     try:
@@ -131,6 +136,8 @@ def run_load(args: argparse.Namespace) -> int:
         print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
     register = load_register(data_dir, today=timezone.localdate())
     print(f"Register: {register['people']} people loaded.")
+    directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir)
+    print("Directory: " + ", ".join(f"{v:,} {k}" for k, v in directory.items()) + ".")
     for name, loader in OUTPUT_LOADERS:
         counts = import_string(loader)(Path(args.outputs), data_dir)
         print(f"{name}: " + (", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) if counts

@@ -19,11 +19,15 @@ class NavItem:
 # Later areas (register, dashboards, directory...) add their entries here, in the order users meet them.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", None),
+    NavItem("Find a service", "directory:search", None),
     NavItem("Find a person", "register:find", Permission.VIEW_RECORD),
     NavItem("Register", "register:list", Permission.VIEW_REGISTER_LISTS),
     NavItem("Worklists", "register:worklists", Permission.VIEW_REGISTER_LISTS),
     NavItem("Finding people", "finding:candidates", Permission.VIEW_CANDIDATES),
     NavItem("Population", "finding:population", Permission.VIEW_AGGREGATE_DATA),
+    NavItem("Outcomes", "dashboards:overview", Permission.VIEW_AGGREGATE_DATA),
+    NavItem("Service gaps", "directory:gaps", Permission.VIEW_AGGREGATE_DATA),
+    NavItem("Directory entries", "directory:manage", Permission.MANAGE_DIRECTORY),
     NavItem("Break-glass review", "register:break-glass-review-list", Permission.REVIEW_BREAK_GLASS),
     NavItem("Users", "core:user-list", Permission.MANAGE_USERS),
     NavItem("Organisations", "core:organisation-list", Permission.MANAGE_ORGANISATIONS),

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - patterns arrive with the pages
+from django.urls import path
+
+from peolc.dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("equity-audit/", views.equity_audit, name="equity-audit"),
+    path("indicators/<slug:indicator_id>/", views.indicator, name="indicator"),
+]

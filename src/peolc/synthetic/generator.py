@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from peolc import nhs_number
 from peolc.analytics.contract import TABLES, table
 from peolc.synthetic.events import ChunkBuilder
-from peolc.synthetic.geography import build_ics
+from peolc.synthetic.geography import build_ics, build_postcodes
 from peolc.synthetic.population import JOIN_RATE, Window, build_conditions, build_population
 from peolc.synthetic.register import build_register
 
@@ -34,7 +34,9 @@ GENERATOR_VERSION = "1"
 _EPOCH = date(1970, 1, 1)
 
 # Independent random streams, one per step.
-_STREAM_ICS, _STREAM_PEOPLE, _STREAM_CONDITIONS, _STREAM_REGISTER, _STREAM_IDS, _STREAM_CHUNK = range(6)
+(_STREAM_ICS, _STREAM_PEOPLE, _STREAM_CONDITIONS, _STREAM_REGISTER, _STREAM_IDS, _STREAM_CHUNK, _STREAM_POSTCODES) = (
+    range(7)
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def generate(
 
     try:
         write("organisations", ics.organisations)
+        write("postcodes", build_postcodes(ics, np.random.default_rng([config.seed, _STREAM_POSTCODES])))
         write("identifiers", _identifiers(np.random.default_rng([config.seed, _STREAM_IDS]), pop.patient_id))
         builder = ChunkBuilder(ics, pop, cond, reg, window)
         for number, lo in enumerate(range(0, pop.n, CHUNK_PEOPLE)):

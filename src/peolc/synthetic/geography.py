@@ -22,7 +22,9 @@ local_authority     ``ZLA`` + 2 digits
 =================== ==================== =========================================
 
 Postcodes are well-formed ``NG`` postcodes made up at random; some may coincide with real ones by chance, but none is
-tied to a real address.
+tied to a real address. The ``postcodes`` table gives each LSOA a few of them and made-up coordinates: the
+localities are placed around an invented centre and the LSOA centroids scattered about them, so distances between
+places are believable but the map is of nowhere.
 """
 
 from __future__ import annotations
@@ -377,4 +379,55 @@ def build_ics(people: int, rng: np.random.Generator) -> Ics:
         care_home_code=care_home_code,
         care_home_locality=care_home_locality,
         urgent_care_code="ZU1",
+    )
+
+
+# Invented centres of the localities (latitude, longitude) and how widely their LSOAs spread, in degrees.
+_LOCALITY_CENTRES = ((52.95, -1.15), (52.86, -1.02), (53.04, -1.30), (53.16, -1.08))
+_LOCALITY_SPREAD = (0.025, 0.05, 0.05, 0.06)
+POSTCODES_PER_LSOA = 3
+
+
+def build_postcodes(ics: Ics, rng: np.random.Generator) -> pa.Table:
+    """The synthetic ``postcodes`` table: made-up postcodes and coordinates for every LSOA and organisation.
+
+    Each LSOA gets a made-up centroid near its locality's invented centre and ``POSTCODES_PER_LSOA`` postcodes
+    around it; every organisation's postcode is added in an LSOA of its locality (any LSOA for ICS-wide ones).
+    """
+    n = ics.lsoa_code.size
+    centre = np.array(_LOCALITY_CENTRES)[ics.lsoa_locality]
+    spread = np.array(_LOCALITY_SPREAD)[ics.lsoa_locality]
+    lsoa_lat = centre[:, 0] + rng.normal(0, 1, n) * spread
+    lsoa_lon = centre[:, 1] + rng.normal(0, 1, n) * spread * 1.6  # a degree of longitude is shorter here
+    rows: dict[str, tuple[str, float, float]] = {}
+
+    def add(postcode: str, lsoa: int) -> None:
+        if postcode not in rows:
+            rows[postcode] = (
+                str(ics.lsoa_code[lsoa]),
+                round(float(lsoa_lat[lsoa] + rng.normal(0, 0.003)), 6),
+                round(float(lsoa_lon[lsoa] + rng.normal(0, 0.005)), 6),
+            )
+
+    for lsoa in range(n):
+        districts = LOCALITIES[ics.lsoa_locality[lsoa]].postcode_districts
+        for postcode in _postcodes(rng, districts, POSTCODES_PER_LSOA):
+            add(postcode, lsoa)
+    locality_index = {loc.code: i for i, loc in enumerate(LOCALITIES)}
+    orgs = ics.organisations.select(["postcode", "locality_code"]).to_pylist()
+    for org in orgs:
+        if not org["postcode"]:
+            continue
+        home = locality_index.get(org["locality_code"] or "")
+        candidates = np.flatnonzero(ics.lsoa_locality == home) if home is not None else np.arange(n)
+        add(org["postcode"], int(rng.choice(candidates)))
+    ordered = sorted(rows)
+    return pa.table(
+        {
+            "postcode": ordered,
+            "lsoa_code": [rows[p][0] for p in ordered],
+            "latitude": [rows[p][1] for p in ordered],
+            "longitude": [rows[p][2] for p in ordered],
+        },
+        schema=table("postcodes").schema,
     )
