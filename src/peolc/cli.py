@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "peolc.synthetic.commands",
     "peolc.analytics.commands",
     "peolc.analytics.identification.commands",
+    "peolc.analytics.indicators.commands",
     "peolc.register.commands",
     "peolc.directory.commands",
 )

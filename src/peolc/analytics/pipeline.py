@@ -24,6 +24,7 @@ from peolc.analytics.contract import TABLES
 # Steps in the order they run; each later issue adds its module here.
 STEPS: dict[str, str] = {
     "identification": "peolc.analytics.identification",
+    "indicators": "peolc.analytics.indicators",
 }
 
 

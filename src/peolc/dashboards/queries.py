@@ -76,6 +76,8 @@ def visible(values: QuerySet[m.IndicatorValue], user) -> list[m.IndicatorValue]:
     if aggregate_only(user):
         for row in rows:
             if row.suppressed:
+                # As the pipeline's suppressed table: no figure, interval, comparison or trend survives.
                 row.numerator = row.denominator = row.value = None
                 row.lower_95 = row.upper_95 = row.lower_998 = row.upper_998 = None
+                row.comparison, row.trend, row.trend_p_value = "not compared", "", None
     return rows

@@ -96,10 +96,11 @@ def run(context: Any) -> dict[str, Any]:
     evaluation = fit_and_evaluate(context.con, context.tables, context.as_at, DEFAULT_L2, model=given)
     model = evaluation.model
 
-    features = build_features(context.tables, context.as_at)
+    features = build_features(context.tables, context.as_at, evaluation.events)
     scored = outputs.scores(features, model.predict_ibis(features))
     # Materialise once: every later output reads the scored table rather than recomputing the features.
     n_scored = context.write("identification_scores", scored)
+    evaluation.events.release()
     stored = context.output("identification_scores")
     context.write("identification_candidates", outputs.candidates(stored))
     context.write(

@@ -46,6 +46,7 @@ def fit_command(args: argparse.Namespace) -> int:
     tables = backends.read_tables(con, data, present)
     as_at = args.as_at or default_as_at(data)
     evaluation = fit_and_evaluate(con, tables, as_at, DEFAULT_L2 if args.l2 is None else args.l2)
+    evaluation.events.release()
     evaluation.model.info["performance"] = evaluation.performance
     evaluation.model.save(Path(args.out))
     performance = evaluation.performance

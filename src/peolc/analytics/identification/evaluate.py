@@ -20,7 +20,13 @@ import numpy as np
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from peolc.analytics.identification.features import build_features, months_before
+from peolc.analytics.identification.features import (
+    CodedEvents,
+    build_features,
+    coded_events,
+    materialise,
+    months_before,
+)
 from peolc.analytics.identification.model import FEATURE_COLUMNS, TERMS, Model, auroc, calibration, design, fit
 
 BASELINES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -35,9 +41,11 @@ PUBLISHED_BENCHMARKS = {
 }
 
 
-def collect_features(con: BaseBackend, tables: dict[str, ir.Table], index: date) -> pa.Table:
+def collect_features(
+    con: BaseBackend, tables: dict[str, ir.Table], index: date, events: CodedEvents | None = None
+) -> pa.Table:
     """The model's feature columns for the cohort at ``index``, collected to Arrow."""
-    features = build_features(tables, index)
+    features = build_features(tables, index, events)
     return con.to_pyarrow(features.select("patient_id", *FEATURE_COLUMNS))
 
 
@@ -61,6 +69,8 @@ class Evaluation:
 
     model: Model
     performance: dict[str, Any]
+    # Coded events up to the reference date, held by the backend, for scoring at it without another scan.
+    events: CodedEvents
 
 
 def _summary(name: str, description: str, p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -74,8 +84,9 @@ def fit_and_evaluate(
     """Fit the production model at ``as_at - 12 months`` (unless ``model`` is given) and evaluate on the hold-out."""
     train_index, test_index = months_before(as_at, 24), months_before(as_at, 12)
     deaths = death_dates(con, tables)
-    train = collect_features(con, tables, train_index)
-    test = collect_features(con, tables, test_index)
+    events = materialise(con, coded_events(tables, as_at, earliest_index=train_index))
+    train = collect_features(con, tables, train_index, events)
+    test = collect_features(con, tables, test_index, events)
     y_train = died_within_year(deaths, train.column("patient_id").to_numpy(), train_index)
     y_test = died_within_year(deaths, test.column("patient_id").to_numpy(), test_index)
 
@@ -113,4 +124,4 @@ def fit_and_evaluate(
         "published_benchmarks": PUBLISHED_BENCHMARKS,
         "models": rows,
     }
-    return Evaluation(production, performance)
+    return Evaluation(production, performance, events)

@@ -16,12 +16,14 @@ Rules every feature follows (tested in ``tests/spec/identification``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis import util
+from ibis.backends import BaseBackend
 
 from peolc.analytics.identification import codelists as cl
 
@@ -128,39 +130,128 @@ def diagnoses(spells: ir.Table, start: date, index: date) -> ir.Table:
     return both.mutate(code=clean, code3=clean.substr(0, 3), code4=clean.substr(0, 4))
 
 
-def match_icd10(dx: ir.Table, codes: pa.Table) -> ir.Table:
-    """Diagnoses whose code starts with a 3- or 4-character prefix of ``codes`` (columns code, group)."""
-    lists = cl.memtable(codes).select("code", "group").rename(list_code="code", list_group="group")
-    three = lists.filter(lists.list_code.length() == 3)
-    four = lists.filter(lists.list_code.length() == 4)
-    cols = ("patient_id", "admission_date", "code", "code3")
-    by3 = dx.join(three, dx.code3 == three.list_code).select(*cols, group="list_group", prefix="list_code")
-    by4 = dx.join(four, dx.code4 == four.list_code).select(*cols, group="list_group", prefix="list_code")
-    return union_all(by3, by4)
+SNOMED_LISTS = (
+    "advanced_disease",
+    "frailty_deficits",
+    "frailty_assessment",
+    "care_home",
+    "palliative_care",
+    "acp_dnacpr_respect",
+)
+ICD10_LISTS = ("advanced_disease", "frailty_deficits", "weight_loss")
 
 
-def match_snomed(gp: ir.Table, codes: pa.Table) -> ir.Table:
-    """GP events whose SNOMED CT code is in ``codes`` (columns code, group, term); ``label`` is code and term."""
-    lists = cl.memtable(codes).rename(list_code="code", list_group="group", list_term="term")
-    j = gp.join(lists, gp.snomed_code == lists.list_code)
-    return j.select(
-        "patient_id", "event_date", code="snomed_code", group="list_group", label=j.snomed_code + " " + j.list_term
+def _snomed_codes() -> pa.Table:
+    """Every SNOMED CT code any feature matches, with its code list."""
+    parts = [cl.codes(name, cl.SNOMED) for name in SNOMED_LISTS]
+    names = [name for name, part in zip(SNOMED_LISTS, parts, strict=True) for _ in range(part.num_rows)]
+    return pa.concat_tables(parts).append_column("list", pa.array(names, pa.string()))
+
+
+def _icd10_prefixes() -> pa.Table:
+    """Every ICD-10 prefix any feature matches: code lists, Charlson conditions and HFRS categories (with points)."""
+    rows: list[tuple[str, str, str, float | None]] = [
+        (name, row["code"], row["group"], None) for name in ICD10_LISTS for row in cl.codes(name, cl.ICD10).to_pylist()
+    ]
+    rows += [("charlson", c, g, None) for c, g in cl.charlson_prefixes()]
+    rows += [("hfrs", c, c, p) for c, p in cl.hfrs_points().items()]
+    names, codes, groups, points = zip(*rows, strict=True)
+    return pa.table(
+        {
+            "list": pa.array(names, pa.string()),
+            "prefix": pa.array(codes, pa.string()),
+            "group": pa.array(groups, pa.string()),
+            "points": pa.array(points, pa.float64()),
+        }
     )
 
 
-def _hfrs(dx: ir.Table) -> ir.Table:
-    points = pa.table({"hfrs_code": list(cl.hfrs_points()), "points": list(cl.hfrs_points().values())})
-    ref = cl.memtable(points)
-    hits = dx.select("patient_id", "code3").distinct()
-    scored = hits.join(ref, hits.code3 == ref.hfrs_code)
-    label = scored.hfrs_code + ibis.literal(" ") + scored.points.cast("string")
-    return scored.group_by("patient_id").aggregate(hfrs=scored.points.sum(), hfrs_codes=_joined(label))
+@dataclass(frozen=True)
+class CodedEvents:
+    """The only event rows the coded features read: GP events and hospital diagnoses matching any code list.
+
+    ``gp`` holds every matching GP event on or before ``until`` (palliative and planning codes count over all
+    history); ``dx`` the matching diagnoses admitted in ``(since, until]``. Both carry ``list`` (code list),
+    ``group``, ``code``, ``day`` and ``stamp`` ("YYYY-MM-DD code", the evidence text). Building them once and
+    materialising them (:func:`materialise`) lets every index date up to ``until`` reuse one scan of each event table.
+    """
+
+    gp: ir.Table
+    dx: ir.Table
+    since: date
+    until: date
+
+    held: tuple[str, ...] = ()
+    con: BaseBackend | None = None
+
+    def release(self) -> None:
+        """Free what :func:`materialise` holds."""
+        if self.con is None:
+            return
+        for name in self.held:
+            if self.con.name == "duckdb":
+                self.con.raw_sql(f'DROP TABLE IF EXISTS temp.main."{name}"')
+            else:
+                self.con.raw_sql(f"UNCACHE TABLE IF EXISTS `{name}`")
+                self.con.raw_sql(f"DROP VIEW IF EXISTS `{name}`")
 
 
-def _charlson(dx: ir.Table) -> ir.Table:
-    pairs = cl.charlson_prefixes()
-    codes = pa.table({"code": [p for p, _ in pairs], "group": [k for _, k in pairs]})
-    hits = match_icd10(dx, codes).select("patient_id", "group").distinct()
+def coded_events(tables: dict[str, ir.Table], until: date, earliest_index: date | None = None) -> CodedEvents:
+    """Coded events for every index date from ``earliest_index`` (default ``until``) to ``until``."""
+    since = Windows(earliest_index or until).conditions
+    gp_all = tables["gp_events"]
+    snomed = cl.memtable(_snomed_codes())
+    g = gp_all.filter(gp_all.event_date <= as_date(until))
+    g = g.join(snomed, g.snomed_code == snomed.code)
+    label = g.snomed_code + ibis.literal(" ") + g.term
+    gp = g.select(
+        "patient_id",
+        "list",
+        "group",
+        day=g.event_date,
+        code=label,
+        snomed_code=g.snomed_code,
+        stamp=_iso(g.event_date) + ibis.literal(" ") + label,
+    )
+    dx_all = diagnoses(tables["hospital_spells"], since, until)
+    prefixes = cl.memtable(_icd10_prefixes())
+    ref = prefixes.mutate(prefix3=prefixes.prefix.substr(0, 3), prefix_length=prefixes.prefix.length())
+    # One equi-join on the category, then keep 3-character entries and the 4-character ones whose subdivision matches.
+    d = dx_all.join(ref, dx_all.code3 == ref.prefix3)
+    d = d.filter((d.prefix_length == 3) | (d.code4 == d.prefix))
+    dx = d.select(
+        "patient_id",
+        "list",
+        "group",
+        "points",
+        "code3",
+        "code",
+        day=d.admission_date,
+        stamp=_iso(d.admission_date) + ibis.literal(" ") + d.code,
+    )
+    return CodedEvents(gp=gp, dx=dx, since=since, until=until)
+
+
+def materialise(con: BaseBackend, events: CodedEvents) -> CodedEvents:
+    """The coded events computed once and held by the backend: DuckDB temporary tables, or cached Spark views.
+
+    Not ``Table.cache()``: it picks the default backend for in-memory inputs, on Spark it does not register them,
+    and on DuckDB Ibis 12 cannot drop what it cached (``DROP TABLE IF EXISTS`` without a name).
+    """
+    held = (util.gen_name("peolc_coded_gp"), util.gen_name("peolc_coded_dx"))
+    tables = []
+    for name, table in zip(held, (events.gp, events.dx), strict=True):
+        if con.name == "duckdb":
+            tables.append(con.create_table(name, table, temp=True))
+        else:
+            view = con.create_view(name, table)
+            con.raw_sql(f"CACHE TABLE `{name}`")
+            tables.append(view)
+    return replace(events, gp=tables[0], dx=tables[1], held=held, con=con)
+
+
+def _charlson(hits: ir.Table) -> ir.Table:
+    """The Charlson index and its conditions from one row per person and condition."""
     flags = hits.group_by("patient_id").aggregate(
         **{f"_c_{key}": (hits.group == key).any() for key in cl.charlson_weights()}
     )
@@ -183,23 +274,25 @@ def _charlson(dx: ir.Table) -> ir.Table:
     )
 
 
-def _latest(events: ir.Table, date_col: str, by: tuple[str, ...] = ("patient_id",)) -> ir.Table:
+def _latest_stamp(t: ir.Table, condition: ir.BooleanValue) -> ir.StringValue:
     # The maximum of "date code" strings gives the latest date and a code recorded that day in one pass.
-    stamp = _iso(events[date_col]) + ibis.literal(" ") + events.code
-    return events.group_by(list(by)).aggregate(_latest=stamp.max())
+    return ibis.ifelse(condition, t.stamp, ibis.null("string")).max()
 
 
-def build_features(tables: dict[str, ir.Table], index: date) -> ir.Table:
-    """One row per person in the cohort on ``index`` with every identification feature and its evidence."""
+def build_features(tables: dict[str, ir.Table], index: date, events: CodedEvents | None = None) -> ir.Table:
+    """One row per person in the cohort on ``index`` with every identification feature and its evidence.
+
+    ``events`` (from :func:`coded_events`) must cover ``index``; without it they are built for this date alone.
+    """
     w = Windows(index)
+    if events is None:
+        events = coded_events(tables, index)
+    if not events.since <= w.conditions or index > events.until:
+        raise ValueError(f"coded events for ({events.since}, {events.until}] do not cover the index date {index}")
     base = cohort(tables, index)
     spells = tables["hospital_spells"]
-    gp_all = tables["gp_events"]
-    gp = gp_all.filter(_within(gp_all.event_date, w.conditions, index))
-
-    dx3 = diagnoses(spells, w.conditions, index)
-    dx2 = dx3.filter(dx3.admission_date > as_date(w.hfrs))
-    recent_dx = dx3.filter(dx3.admission_date > as_date(w.recent))
+    gp_all = events.gp.filter(events.gp.day <= as_date(index))
+    dx = events.dx.filter(_within(events.dx.day, w.conditions, index))
 
     # Emergency activity.
     sp = spells.filter(_within(spells.admission_date, w.recent, index) & (spells.admission_method == "emergency"))
@@ -214,51 +307,73 @@ def build_features(tables: dict[str, ir.Table], index: date) -> ir.Table:
     attendances = ed.group_by("patient_id").aggregate(ed_attendances_12m=ed.count())
     cc_t = tables.get("community_contacts")
 
-    # Advanced disease groups: GP SNOMED CT codes and hospital ICD-10 codes over the condition look-back.
-    # Evidence names the SNOMED CT term where there is one; ICD-10 codes speak for themselves to clinicians.
-    gp_dx = match_snomed(gp, cl.codes("advanced_disease", cl.SNOMED))
-    hosp_dx = match_icd10(dx3, cl.codes("advanced_disease", cl.ICD10))
-    disease = _latest(
-        union_all(
-            gp_dx.select("patient_id", "group", day="event_date", code="label"),
-            hosp_dx.select("patient_id", "group", day="admission_date", code="code"),
-        ),
-        "day",
-        ("patient_id", "group"),
+    # One pass over the coded GP events and diagnoses for every "latest evidence" and "latest date" feature.
+    # Advanced disease groups use the condition look-back; evidence names the SNOMED CT term where there is one
+    # (ICD-10 codes speak for themselves to clinicians). Weight loss and declining function use the last year.
+    keep = ("patient_id", "list", "group", "day", "code", "stamp")
+    coded = union_all(gp_all.select(*keep, source=ibis.literal("gp")), dx.select(*keep, source=ibis.literal("dx")))
+    in_conditions = coded.day > as_date(w.conditions)
+    recent = coded.day > as_date(w.recent)
+    is_gp = coded.source == "gp"
+    disease = in_conditions & (coded.list == "advanced_disease")
+    falls = (
+        ~is_gp
+        & recent
+        & (coded.list == "frailty_deficits")
+        & coded.group.isin(("falls", "mobility_and_transfer_problems"))
     )
-    disease_wide = disease.group_by("patient_id").aggregate(
-        **{
-            f"{g}_evidence": ibis.ifelse(disease.group == g, disease._latest, ibis.null("string")).max()
-            for g in cl.DISEASE_GROUPS
-        }
+    worse = is_gp & recent & (coded.list == "frailty_assessment") & coded.group.isin(("moderate", "severe"))
+    decline_stamp = ibis.cases(
+        (falls, coded.stamp),
+        (worse, _iso(coded.day) + ibis.literal(" ") + coded.group + ibis.literal(" frailty")),
+        else_=ibis.null("string"),
+    )
+    plans = is_gp & (coded.list == "acp_dnacpr_respect")
+    latest = coded.group_by("patient_id").aggregate(
+        **{f"{g}_evidence": _latest_stamp(coded, disease & (coded.group == g)) for g in cl.DISEASE_GROUPS},
+        weight_loss_evidence=_latest_stamp(coded, ~is_gp & recent & (coded.list == "weight_loss")),
+        declining_function_evidence=decline_stamp.max(),
+        palliative_code_date=ibis.ifelse(is_gp & (coded.list == "palliative_care"), coded.day, ibis.null("date")).max(),
+        acp_date=ibis.ifelse(plans & (coded.group == "advance_care_plan"), coded.day, ibis.null("date")).max(),
+        respect_or_resuscitation_date=ibis.ifelse(
+            plans & (coded.group != "advance_care_plan"), coded.day, ibis.null("date")
+        ).max(),
+    )
+
+    # HFRS: each 3-character category once over its 24-month look-back.
+    h = dx.filter((dx.list == "hfrs") & (dx.day > as_date(w.hfrs))).select("patient_id", "code3", "points").distinct()
+    hfrs = h.group_by("patient_id").aggregate(
+        hfrs=h.points.sum(), hfrs_codes=_joined(h.code3 + ibis.literal(" ") + h.points.cast("string"))
     )
 
     # eFI-style deficits: each deficit once, from GP codes or hospital diagnoses.
-    gp_def = match_snomed(gp, cl.codes("frailty_deficits", cl.SNOMED)).select("patient_id", "group")
-    hosp_def = match_icd10(dx3, cl.codes("frailty_deficits", cl.ICD10)).select("patient_id", "group")
-    deficits = union_all(gp_def, hosp_def).distinct()
+    gp = gp_all.filter(gp_all.day > as_date(w.conditions))
+    deficits = union_all(
+        gp.filter(gp.list == "frailty_deficits").select("patient_id", "group"),
+        dx.filter(dx.list == "frailty_deficits").select("patient_id", "group"),
+    ).distinct()
     efi = deficits.group_by("patient_id").aggregate(
         efi_deficits=deficits.count(), efi_deficit_names=_joined(deficits.group.replace("_", " "))
     )
 
     # Frailty assessment: the most recent coded severity wins, even when it is milder than an earlier one.
-    frail = match_snomed(gp, cl.codes("frailty_assessment", cl.SNOMED))
+    frail = gp.filter(gp.list == "frailty_assessment")
     frail_ranked = frail.mutate(
         _n=ibis.row_number().over(
-            ibis.window(group_by=frail.patient_id, order_by=[frail.event_date.desc(), frail.code])
+            ibis.window(group_by=frail.patient_id, order_by=[frail.day.desc(), frail.snomed_code])
         )
     )
     severity = ibis.cases(*((frail_ranked.group == k, v) for k, v in cl.FRAILTY_SEVERITY.items()), else_=0)
     frailty = frail_ranked.filter(frail_ranked._n == 0).select(
         "patient_id",
         frailty_severity=severity.cast("int32"),
-        frailty_evidence=frail_ranked.group + ibis.literal(" frailty coded ") + _iso(frail_ranked.event_date),
+        frailty_evidence=frail_ranked.group + ibis.literal(" frailty coded ") + _iso(frail_ranked.day),
     )
 
     # Care home: a residency spanning the index date, or a GP care-home code in the last year.
     res_t = tables.get("care_home_residency")
-    home_gp = match_snomed(gp.filter(gp.event_date > as_date(w.recent)), cl.codes("care_home", cl.SNOMED))
-    home_events = home_gp.select("patient_id", day="event_date", source=ibis.literal("care home code recorded"))
+    home_gp = gp.filter((gp.list == "care_home") & (gp.day > as_date(w.recent)))
+    home_events = home_gp.select("patient_id", "day", source=ibis.literal("care home code recorded"))
     if res_t is not None:
         res = res_t.filter(
             (res_t.start_date <= as_date(index)) & (res_t.end_date.isnull() | (res_t.end_date >= as_date(index)))
@@ -270,43 +385,16 @@ def build_features(tables: dict[str, ir.Table], index: date) -> ir.Table:
         care_home_evidence=(home_events.source + ibis.literal(" ") + _iso(home_events.day)).max()
     )
 
-    # Weight loss and declining function in the last year (SPICT general indicators).
-    wl = match_icd10(recent_dx, cl.codes("weight_loss", cl.ICD10)).rename(day="admission_date")
-    weight_loss = _latest(wl, "day").rename(weight_loss_evidence="_latest")
-    falls = match_icd10(
-        recent_dx, cl.codes("frailty_deficits", cl.ICD10, ("falls", "mobility_and_transfer_problems"))
-    ).select("patient_id", "code", day="admission_date")
-    severe = frail.filter((frail.event_date > as_date(w.recent)) & frail.group.isin(("moderate", "severe")))
-    decline_events = union_all(
-        falls, severe.select("patient_id", code=severe.group + ibis.literal(" frailty"), day="event_date")
-    )
-    decline = _latest(decline_events, "day").rename(declining_function_evidence="_latest")
-
-    # Palliative care, advance care planning and resuscitation codes.
-    pal = match_snomed(gp_all.filter(gp_all.event_date <= as_date(index)), cl.codes("palliative_care", cl.SNOMED))
-    palliative = pal.group_by("patient_id").aggregate(palliative_code_date=pal.event_date.max())
-    plans = match_snomed(gp_all.filter(gp_all.event_date <= as_date(index)), cl.codes("acp_dnacpr_respect", cl.SNOMED))
-    plan_dates = plans.group_by("patient_id").aggregate(
-        acp_date=ibis.ifelse(plans.group == "advance_care_plan", plans.event_date, ibis.null("date")).max(),
-        respect_or_resuscitation_date=ibis.ifelse(
-            plans.group != "advance_care_plan", plans.event_date, ibis.null("date")
-        ).max(),
-    )
-
     reg_t = tables.get("register_snapshot")
     parts: list[ir.Table] = [
-        _hfrs(dx2),
-        _charlson(dx3),
+        hfrs,
+        _charlson(dx.filter(dx.list == "charlson").select("patient_id", "group").distinct()),
         emergency,
         attendances,
-        disease_wide,
+        latest,
         efi,
         frailty,
         care_home,
-        weight_loss,
-        decline,
-        palliative,
-        plan_dates,
     ]
     if cc_t is not None:
         cc = cc_t.filter(_within(cc_t.contact_date, w.recent, index))
@@ -317,10 +405,53 @@ def build_features(tables: dict[str, ir.Table], index: date) -> ir.Table:
         )
         parts.append(on.select("patient_id", register_date_added="date_added").distinct())
 
-    wide = base
-    for part in parts:
-        wide = wide.left_join(part, "patient_id").drop("patient_id_right")
-    return _finish(wide, reg_t is not None, cc_t is not None)
+    return _finish(_stack(base, parts), reg_t is not None, cc_t is not None)
+
+
+def _stack(base: ir.Table, parts: list[ir.Table]) -> ir.Table:
+    """The cohort with every part's columns: the parts stacked (each filling only its own columns) and collapsed to
+    one row per person in a single aggregation, then one join. A chain of left joins would carry every wide row
+    through a dozen hash joins, which cost more than computing the features."""
+    types = {name: dtype.copy(nullable=True) for part in parts for name, dtype in part.schema().items()}
+    columns = [c for c in _COLUMN_ORDER if c in types]
+    stacked = union_all(
+        *(
+            part.select(
+                "patient_id",
+                **{c: part[c].cast(types[c]) if c in part.columns else ibis.null(types[c]) for c in columns},
+            )
+            for part in parts
+        )
+    )
+    # Each column comes from one part, with one row per person there, so the maximum is that row's value.
+    wide = stacked.group_by("patient_id").aggregate(**{c: stacked[c].max() for c in columns})
+    return base.left_join(wide, "patient_id").drop("patient_id_right")
+
+
+# Feature columns in the order ``identification_scores`` has always had them.
+_COLUMN_ORDER = (
+    "hfrs",
+    "hfrs_codes",
+    "charlson",
+    "charlson_conditions",
+    "emergency_admissions_12m",
+    "emergency_admissions_6m",
+    "emergency_admission_dates_6m",
+    "ed_attendances_12m",
+    *(f"{g}_evidence" for g in cl.DISEASE_GROUPS),
+    "efi_deficits",
+    "efi_deficit_names",
+    "frailty_severity",
+    "frailty_evidence",
+    "care_home_evidence",
+    "weight_loss_evidence",
+    "declining_function_evidence",
+    "palliative_code_date",
+    "acp_date",
+    "respect_or_resuscitation_date",
+    "community_contacts_12m",
+    "register_date_added",
+)
 
 
 def _finish(t: ir.Table, has_register: bool, has_community: bool) -> ir.Table:

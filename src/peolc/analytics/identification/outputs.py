@@ -89,14 +89,17 @@ def reasons(t: ir.Table) -> ir.ArrayValue:
 
 
 def scores(features: ir.Table, probability: ir.FloatingValue) -> ir.Table:
-    """Per-person scores: features, probability, band, candidate flag, rank in practice and PCN, reasons."""
+    """Per-person scores: features, probability, band, candidate flag, rank in practice and PCN, and reasons
+    (for candidates and people on the register; null for everyone else)."""
     t = features.mutate(probability=probability.round(5))
     t = t.mutate(
         risk_band=_band(t.probability, RISK_BANDS),
         age_band=_band(t.age, tuple((name, float(lower)) for name, lower in AGE_BANDS)),
         candidate=~t.on_register & (t.probability >= CANDIDATE_THRESHOLD),
-        reasons=reasons(t),
     )
+    # Reasons are read for candidates and people on the register only; building them for everyone else would
+    # dominate the cost of scoring a population, so theirs are null.
+    t = t.mutate(reasons=ibis.ifelse(t.candidate | t.on_register, reasons(t), ibis.null("array<string>")))
     complex_needs = (
         (t.frailty_severity >= 2) | (t.hfrs > 15) | t.care_home | t.unplanned_2_in_6m | (t.disease_groups >= 2)
     )

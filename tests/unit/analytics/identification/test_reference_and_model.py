@@ -73,6 +73,9 @@ def test_pipeline_step_writes_every_output(tiny_ics, tmp_path):
         scores.column_names
     )
     assert step["people_scored"] == scores.num_rows
+    # Reasons are built only for the people anyone reads them for.
+    for row in scores.select(["candidate", "on_register", "reasons"]).to_pylist():
+        assert (row["reasons"] is not None) == (row["candidate"] or row["on_register"])
     performance = json.loads((tmp_path / "identification_performance.json").read_text())
     assert performance["train_index_date"] < performance["test_index_date"] < summary["as_at"]
     candidates = pq.read_table(tmp_path / "identification_candidates.parquet").to_pylist()

@@ -1,0 +1,131 @@
+"""The heavy half of the engine, in Ibis: numerators and denominators per indicator × period × area × breakdown.
+
+Each cohort is aggregated once for every area level and breakdown it is needed for, with every measure (a filtered
+count, sum or median) of every indicator on that cohort computed in the same pass. Measures shared by several
+indicators (all deaths is the denominator of ten of them) are computed once. The result is small: one row per cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from peolc.analytics.indicators.cohorts import AREA_COLUMNS
+from peolc.analytics.indicators.definitions import Count
+
+ALL = "All"
+KEY_COLUMNS = ("period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
+
+
+def predicate(table: ir.Table, where: tuple[tuple[str, str, object], ...]) -> ir.BooleanValue | None:
+    """The conjunction of a definition's conditions on a cohort's columns (None when there are none)."""
+    parts = [_condition(table[column], operator, value) for column, operator, value in where]
+    return ibis.and_(*parts) if parts else None
+
+
+def _condition(c: ir.Value, operator: str, value: object) -> ir.BooleanValue:
+    if operator == "eq":
+        return c == value
+    if operator == "ne":
+        return c != value
+    if operator in ("in", "not_in"):
+        inside = c.isin(list(value))  # type: ignore[call-overload]
+        return inside if operator == "in" else ~inside
+    if operator == "lt":
+        return c < value
+    if operator == "le":
+        return c <= value
+    if operator == "gt":
+        return c > value
+    if operator == "ge":
+        return c >= value
+    if operator == "is_true":
+        return c
+    if operator == "is_false":
+        return ~c
+    if operator == "not_null":
+        return c.notnull()
+    raise ValueError(f"unknown operator {operator!r}")
+
+
+def measure_key(count: Count) -> str:
+    """A stable name for what a numerator or denominator computes, so identical ones are computed once."""
+    kind = f"median:{count.median}" if count.median else f"sum:{count.sum}" if count.sum else "count"
+    return f"{kind}|{sorted(map(repr, count.where))}"
+
+
+@dataclass
+class CohortPlan:
+    """What to compute on one cohort: its measures and the area levels, breakdowns and period types wanted."""
+
+    measures: dict[str, Count] = field(default_factory=dict)
+    breakdowns: set[str] = field(default_factory=set)
+    period_types: set[str] = field(default_factory=set)
+
+    def add(self, count: Count, breakdowns: tuple[str, ...], period_types: tuple[str, ...]) -> str:
+        key = measure_key(count)
+        self.measures.setdefault(key, count)
+        self.breakdowns.update(breakdowns)
+        self.period_types.update(period_types)
+        return key
+
+
+def _aggregates(table: ir.Table, plan: CohortPlan) -> dict[str, ir.Value]:
+    names = {}
+    for index, (_key, count) in enumerate(sorted(plan.measures.items())):
+        where = predicate(table, count.where)
+        if count.median:
+            # Nulls are left out of a median; Spark cannot take a filter on its percentile function.
+            column = table[count.median]
+            value = (column if where is None else ibis.ifelse(where, column, ibis.null(column.type()))).median()
+        elif count.sum:
+            value = table[count.sum].sum(where=where).cast("float64")
+        elif "people" in table.columns:
+            # A pre-counted cohort (the population): add up its counts.
+            value = table.people.sum(where=where).cast("float64")
+        else:
+            value = table.patient_id.count(where=where).cast("float64")
+        names[f"m{index}"] = value
+    return names
+
+
+def measure_columns(plan: CohortPlan) -> dict[str, str]:
+    """Measure key → its column name in the aggregated result."""
+    return {key: f"m{index}" for index, key in enumerate(sorted(plan.measures))}
+
+
+def aggregate(
+    con: BaseBackend,
+    cohort: ir.Table,
+    plan: CohortPlan,
+    area_breakdowns: dict[str, tuple[str, ...]],
+    strata: str | None = None,
+) -> pa.Table:
+    """One row per period × area × breakdown value (× stratum, when ``strata`` names a column), every measure a column.
+
+    ``area_breakdowns`` says which breakdowns each area level gets (all of them by default; a national run may keep
+    practice-level figures to all persons only).
+    """
+    cohort = cohort.filter(cohort.period_type.isin(sorted(plan.period_types)))
+    pairs = [
+        (area_type, breakdown)
+        for area_type in AREA_COLUMNS
+        for breakdown in sorted(plan.breakdowns & set(area_breakdowns[area_type]))
+    ]
+    if not pairs:
+        return pa.table({})
+    # One pass over the cohort repeated once per (area level, breakdown) pair, rather than a union of one aggregation
+    # per pair: a single shuffle on Spark and a single hash aggregation on DuckDB.
+    groupings = ibis.memtable({"area_type": [a for a, _ in pairs], "breakdown": [b for _, b in pairs]})
+    crossed = cohort.cross_join(groupings)
+    area_code = ibis.cases(*((crossed.area_type == a, crossed[c]) for a, c in AREA_COLUMNS.items()))
+    value = ibis.cases(
+        *((crossed.breakdown == b, crossed[b]) for b in sorted(plan.breakdowns) if b != "all"), else_=ibis.literal(ALL)
+    )
+    grouped = crossed.mutate(area_code=area_code, breakdown_value=value)
+    keys = [*KEY_COLUMNS, *([strata] if strata else [])]
+    return con.to_pyarrow(grouped.group_by(keys).aggregate(**_aggregates(grouped, plan)))

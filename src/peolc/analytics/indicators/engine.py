@@ -1,0 +1,629 @@
+"""The indicator engine: definitions in, ``indicator_values`` and friends out.
+
+The aggregation (numerators and denominators per indicator × period × area × breakdown) runs in Ibis on whichever
+backend holds the data (:mod:`.aggregate`); the statistics are applied with :mod:`peolc.analytics.stats` and numpy to
+that small result, which is the same on every backend. Outputs are Arrow tables; the pipeline step writes them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from peolc import reference
+from peolc.analytics import stats
+from peolc.analytics.indicators import aggregate as agg
+from peolc.analytics.indicators import cohorts
+from peolc.analytics.indicators.definitions import Count, Definition, load_definitions
+from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids, lookup
+from peolc.analytics.indicators.periods import Period, build_periods, periods_table
+from peolc.analytics.indicators.suppression import suppress
+
+Z95 = stats.z_value(stats.CONFIDENCE_95)
+TREND_PERIOD_TYPES = ("calendar_year", "financial_year", "quarter")
+TREND_POINTS = 5
+SII_AREA_TYPES = ("icb", "locality")
+RII_REPETITIONS = 2_000
+RII_CHUNK = 500
+RII_LIMIT_PERIOD_TYPES = ("calendar_year", "financial_year")
+IMD_ORDER = ("1", "2", "3", "4", "5")
+ESP_STRATA = 19
+
+
+@dataclass
+class Results:
+    """Everything the step writes, as Arrow tables."""
+
+    values: pa.Table
+    values_suppressed: pa.Table
+    inequalities: pa.Table
+    definitions: pa.Table
+    periods: pa.Table
+
+
+def default_area_breakdowns(area_types: Sequence[str] = cohorts.AREA_TYPES) -> dict[str, tuple[str, ...]]:
+    """Every breakdown for the area levels given; all persons only for the rest."""
+    return {a: cohorts.BREAKDOWNS if a in area_types else ("all",) for a in cohorts.AREA_TYPES}
+
+
+def _materialise(con: BaseBackend, table: ir.Table, name: str) -> ir.Table:
+    """Compute a cohort once: it feeds a couple of dozen grouped aggregations, and its joins are most of the work."""
+    name = f"{name}_{uuid.uuid4().hex[:12]}"
+    if con.name == "pyspark":
+        # Ibis's PySpark backend has no temporary tables; a cached temporary view does the same job.
+        view = con.create_view(name, table, overwrite=True)
+        con.raw_sql(f"CACHE TABLE {name}")
+        return view
+    return con.create_table(name, table, temp=True)
+
+
+def compute(
+    con: BaseBackend,
+    tables: dict[str, ir.Table],
+    *,
+    start: date,
+    end: date,
+    definitions: Sequence[Definition] | None = None,
+    area_breakdowns: dict[str, tuple[str, ...]] | None = None,
+) -> Results:
+    """Compute every indicator for every complete period between ``start`` and ``end`` (inclusive)."""
+    chosen = tuple(definitions or load_definitions())
+    area_breakdowns = area_breakdowns or default_area_breakdowns()
+    periods = build_periods(start, end)
+    if not periods:
+        raise ValueError(f"no complete reporting period between {start} and {end}")
+    icb = cohorts.icb_code(tables.get("organisations"))
+    plans: dict[str, agg.CohortPlan] = {}
+    strat_plans: dict[str, agg.CohortPlan] = {}
+    for d in chosen:
+        target = strat_plans if d.type == "dsr" else plans
+        for side in (d.numerator, d.denominator):
+            target.setdefault(side.cohort, agg.CohortPlan()).add(side, d.breakdowns, d.period_types)
+    periods_mem = ibis.memtable(periods_table(periods))
+    needed = set(plans) | set(strat_plans)
+    cohort_tables: dict[str, ir.Table] = {}
+    if "decedents" in needed:
+        # Materialised once per person, then joined to its periods inside each aggregation: a death falls in up
+        # to seven periods, and holding seven copies of every decedent costs memory at national scale.
+        people = _materialise(con, cohorts.decedents(tables, icb), "_ind_decedents")
+        cohort_tables["decedents"] = cohorts.with_periods(people, periods_mem, "date_of_death")
+    midpoint_cohorts = {"population": cohorts.population, "register": cohorts.register_at_midpoint}
+    for name, build in midpoint_cohorts.items():
+        if name in needed:
+            types = set().union(*(p[name].period_types for p in (plans, strat_plans) if name in p))
+            midpoints = periods_mem.filter(periods_mem.period_type.isin(sorted(types))).select(
+                "period_type", "period", "midpoint"
+            )
+            cohort_tables[name] = _materialise(con, build(tables, icb, midpoints), f"_ind_{name}")
+    vocab = {name: Vocabulary() for name in ("indicator_id", *agg.KEY_COLUMNS)}
+    flat = {c: _encode(agg.aggregate(con, cohort_tables[c], p, area_breakdowns), vocab) for c, p in plans.items()}
+    stratified = {
+        c: _encode(agg.aggregate(con, cohort_tables[c], p, area_breakdowns, strata="age5"), vocab)
+        for c, p in strat_plans.items()
+    }
+    years = _period_lookup(vocab, periods, lambda p: p.years)
+    pieces = []
+    for d in chosen:
+        if d.type == "dsr":
+            pieces.append(_dsr_values(d, stratified, strat_plans, years, vocab))
+        else:
+            pieces.append(_flat_values(d, flat, plans, years, vocab))
+    values = _concat(pieces)
+    organisations = _organisations(tables.get("organisations"))
+    _add_benchmarks(values, chosen, vocab)
+    _add_trends(values, chosen, vocab, periods)
+    parents = {code: parent for code, (_name, parent) in organisations.items() if parent}
+    values["suppressed"], values["suppression_reason"] = suppress(values, chosen, vocab, parents)
+    inequalities = _inequalities(values, chosen, vocab)
+    full = _to_arrow(values, vocab, organisations)
+    return Results(
+        values=full,
+        values_suppressed=_redact(full),
+        inequalities=inequalities,
+        definitions=definitions_table(chosen),
+        periods=periods_table(periods)
+        .drop(["midpoint"])
+        .append_column("period_order", pa.array([p.order for p in periods], pa.int32())),
+    )
+
+
+def _encode(table: pa.Table, vocab: dict[str, Vocabulary]) -> dict[str, np.ndarray]:
+    """The aggregated result as numpy columns, key columns as integer codes."""
+    columns = {}
+    for name in table.column_names:
+        if name in vocab:
+            columns[name] = vocab[name].encode(table.column(name))
+        else:
+            columns[name] = table.column(name).to_numpy(zero_copy_only=False)
+    return columns
+
+
+def _period_lookup(vocab: dict[str, Vocabulary], periods: list[Period], attribute) -> np.ndarray:
+    """An array indexed by period code giving ``attribute(period)`` (labels are unique across period types)."""
+    for p in periods:
+        vocab["period"].code(p.period)
+    found = np.full(len(vocab["period"].strings), np.nan)
+    for p in periods:
+        found[vocab["period"].code(p.period)] = attribute(p)
+    return found
+
+
+def _measure(cols: dict[str, np.ndarray], plans: dict[str, agg.CohortPlan], side: Count) -> np.ndarray:
+    return cols[agg.measure_columns(plans[side.cohort])[agg.measure_key(side)]].astype(float)
+
+
+def _flat_values(
+    d: Definition,
+    flat: dict[str, dict[str, np.ndarray]],
+    plans: dict[str, agg.CohortPlan],
+    years_by_period: np.ndarray,
+    vocab: dict[str, Vocabulary],
+) -> dict[str, np.ndarray]:
+    num_cols, den_cols = flat[d.numerator.cohort], flat[d.denominator.cohort]
+    numerator, denominator = _measure(num_cols, plans, d.numerator), _measure(den_cols, plans, d.denominator)
+    keys = {k: num_cols[k] for k in agg.KEY_COLUMNS}
+    if d.numerator.cohort != d.denominator.cohort:
+        # A ratio's observed and expected counts come from different cohorts: align them on the cell key, keeping
+        # cells with deaths but nobody on the register (observed 0) and the reverse (expected 0, value undefined).
+        num_keys = [num_cols[k] for k in agg.KEY_COLUMNS]
+        den_keys = [den_cols[k] for k in agg.KEY_COLUMNS]
+        extra = lookup(den_keys, num_keys) < 0
+        keys = {k: np.concatenate([num_cols[k], den_cols[k][extra]]) for k in agg.KEY_COLUMNS}
+        matched = lookup([keys[k] for k in agg.KEY_COLUMNS], den_keys)
+        denominator = np.where(matched >= 0, denominator[np.maximum(matched, 0)], 0.0)
+        numerator = np.concatenate([numerator, np.zeros(int(extra.sum()))])
+    keep = (
+        np.isin(keys["period_type"], vocab["period_type"].codes(d.period_types))
+        & np.isin(keys["breakdown"], vocab["breakdown"].codes(d.breakdowns))
+        & (np.nan_to_num(denominator) > 0)
+    )
+    keys = {k: v[keep] for k, v in keys.items()}
+    numerator, denominator = numerator[keep], denominator[keep]
+    if d.type != "median":
+        numerator = np.nan_to_num(numerator)
+    m = d.multiplier
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if d.type == "proportion":
+            value = numerator / denominator * m
+            lo95, hi95 = (x * m for x in stats.wilson_interval(numerator, denominator, stats.CONFIDENCE_95))
+            lo998, hi998 = (x * m for x in stats.wilson_interval(numerator, denominator, stats.CONFIDENCE_998))
+        elif d.type in ("rate", "ratio"):
+            if d.type == "ratio":
+                # Expected = factor × the area's deaths per year; the figure is observed as a share of it.
+                denominator = denominator * float(d.denominator.expected_factor or 1) / years_by_period[keys["period"]]
+            value = numerator / denominator * m
+            lo95, hi95 = (x / denominator * m for x in stats.byar_interval(numerator, stats.CONFIDENCE_95))
+            lo998, hi998 = (x / denominator * m for x in stats.byar_interval(numerator, stats.CONFIDENCE_998))
+        else:
+            value = numerator * m
+            numerator = np.full(value.shape, np.nan)
+            lo95 = hi95 = lo998 = hi998 = np.full(value.shape, np.nan)
+    return _piece(d, keys, vocab, numerator, denominator, value, lo95, hi95, lo998, hi998)
+
+
+def _dsr_values(
+    d: Definition,
+    stratified: dict[str, dict[str, np.ndarray]],
+    plans: dict[str, agg.CohortPlan],
+    years_by_period: np.ndarray,
+    vocab: dict[str, Vocabulary],
+) -> dict[str, np.ndarray]:
+    bands = int(d.standard_age_bands or ESP_STRATA)
+    num_cols, den_cols = stratified[d.numerator.cohort], stratified[d.denominator.cohort]
+    both = {k: np.concatenate([den_cols[k], num_cols[k]]) for k in agg.KEY_COLUMNS}
+    cell = group_ids([both[k] for k in agg.KEY_COLUMNS])
+    n_cells = int(cell.max()) + 1 if cell.size else 0
+    first = np.full(n_cells, -1, dtype=np.int64)
+    first[cell[::-1]] = np.arange(cell.size)[::-1]
+    keys = {k: v[first] for k, v in both.items()}
+    counts = np.zeros((n_cells, ESP_STRATA))
+    population = np.zeros((n_cells, ESP_STRATA))
+    n_den = den_cols["period"].size
+    np.add.at(
+        population,
+        (cell[:n_den], den_cols["age5"].astype(int)),
+        np.nan_to_num(_measure(den_cols, plans, d.denominator)),
+    )
+    np.add.at(
+        counts, (cell[n_den:], num_cols["age5"].astype(int)), np.nan_to_num(_measure(num_cols, plans, d.numerator))
+    )
+    counts, population = counts[:, :bands], population[:, :bands]
+    years = years_by_period[keys["period"]] if n_cells else np.empty(0)
+    # A stratum with nobody in it and no deaths adds nothing to the rate; give it a nominal population so the
+    # Dobson formulae stay defined (a stratum with deaths but no population stays undefined).
+    person_years = np.where((population == 0) & (counts == 0), 1.0, population) * years[:, None]
+    weights = stats.european_standard_population_2013()[:bands]
+    value, lo95, hi95 = stats.dsr(counts, person_years, weights, stats.CONFIDENCE_95, d.multiplier)
+    _, lo998, hi998 = stats.dsr(counts, person_years, weights, stats.CONFIDENCE_998, d.multiplier)
+    numerator, denominator = counts.sum(axis=1), population.sum(axis=1)
+    keep = (
+        np.isin(keys["period_type"], vocab["period_type"].codes(d.period_types))
+        & np.isin(keys["breakdown"], vocab["breakdown"].codes(d.breakdowns))
+        & (denominator > 0)
+    )
+    keys = {k: v[keep] for k, v in keys.items()}
+    return _piece(
+        d,
+        keys,
+        vocab,
+        numerator[keep],
+        denominator[keep],
+        value[keep],
+        lo95[keep],
+        hi95[keep],
+        lo998[keep],
+        hi998[keep],
+    )
+
+
+FIGURES = ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
+
+
+def _piece(
+    d: Definition, keys: dict[str, np.ndarray], vocab: dict[str, Vocabulary], *arrays: np.ndarray
+) -> dict[str, np.ndarray]:
+    n = keys["period"].size
+    piece = {"indicator_id": np.full(n, vocab["indicator_id"].code(d.id), dtype=np.int32), **keys}
+    piece.update({name: np.asarray(a, dtype=float) for name, a in zip(FIGURES, arrays, strict=True)})
+    return piece
+
+
+def _concat(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
+
+
+def _organisations(organisations: ir.Table | None) -> dict[str, tuple[str, str | None]]:
+    """Organisation code → (name, parent code)."""
+    if organisations is None:
+        return {}
+    rows = organisations.select("code", "name", "parent_code").to_pyarrow().to_pylist()
+    return {r["code"]: (r["name"], r["parent_code"]) for r in rows}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Benchmarks
+
+
+def england_benchmarks() -> dict[tuple[str, str, str], list[tuple[int, float, str]]]:
+    """England reference values: (indicator, breakdown, value) → [(year, value, source), …] sorted by year."""
+    found: dict[tuple[str, str, str], list[tuple[int, float, str]]] = {}
+    for row in reference.rows("england_indicator_benchmarks.csv"):
+        key = (row["indicator_id"], row["breakdown"], row["breakdown_value"])
+        found.setdefault(key, []).append((int(row["year"]), float(row["value"]), row["source_id"]))
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _add_benchmarks(values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary]) -> None:
+    """ICB figures against England (same year, else the latest earlier one); every other figure against the ICB's.
+
+    Sub-ICB areas are compared with the ICB for the same breakdown value; the ICB's own breakdown rows are compared
+    with England's value for that group when there is one, else with the ICB's all-persons figure.
+    """
+    v = values
+    n = v["period"].size
+    ind, ptype, period, atype = v["indicator_id"], v["period_type"], v["period"], v["area_type"]
+    breakdown, group = v["breakdown"], v["breakdown_value"]
+    icb = vocab["area_type"].code("icb")
+    all_breakdown, all_value = vocab["breakdown"].code("all"), vocab["breakdown_value"].code(agg.ALL)
+    index = row_index(values, vocab)
+    area = v["area_code"]
+    icb_area = np.full(n, vocab["area_code"].code(icb_code_of(values, vocab)))
+    same_group = index.find([ind, ptype, period, np.full(n, icb), icb_area, breakdown, group])
+    all_persons = index.find(
+        [ind, ptype, period, np.full(n, icb), area, np.full(n, all_breakdown), np.full(n, all_value)]
+    )
+    is_icb = atype == icb
+    icb_row = np.where(is_icb, np.where(breakdown == all_breakdown, -1, all_persons), same_group)
+    bench = np.where(icb_row >= 0, v["value"][np.maximum(icb_row, 0)], np.nan)
+    kind = np.where(icb_row >= 0, np.where(is_icb, "icb_all_persons", "icb"), "none").astype(object)
+    bench_period = np.where(icb_row >= 0, period, -1)
+    england_period = np.full(n, None, dtype=object)
+    for (ind_id, breakdown_name, group_name), series in england_benchmarks().items():
+        if ind_id not in vocab["indicator_id"].strings:
+            continue
+        rows = np.flatnonzero(
+            is_icb
+            & (ind == vocab["indicator_id"].code(ind_id))
+            & (breakdown == vocab["breakdown"].code(breakdown_name))
+            & (group == vocab["breakdown_value"].code(group_name))
+        )
+        for i in rows:
+            year = _end_year(vocab["period_type"].strings[ptype[i]], vocab["period"].strings[period[i]])
+            earlier = [entry for entry in series if entry[0] <= year]
+            if earlier:
+                bench[i], kind[i], england_period[i] = earlier[-1][1], "england", str(earlier[-1][0])
+    comparison = np.full(n, "not compared", dtype=object)
+    comparison_998 = comparison.copy()
+    for d in chosen:
+        rows = ind == vocab["indicator_id"].code(d.id)
+        polarity = d.polarity
+        comparison[rows] = stats.compare_to_benchmark(
+            v["lower_95"][rows],
+            v["upper_95"][rows],
+            bench[rows],
+            polarity,  # type: ignore[arg-type]
+        )
+        comparison_998[rows] = stats.compare_to_benchmark(
+            v["lower_998"][rows],
+            v["upper_998"][rows],
+            bench[rows],
+            polarity,  # type: ignore[arg-type]
+        )
+    values.update(
+        benchmark_type=kind,
+        benchmark_value=bench,
+        benchmark_period_code=bench_period,
+        benchmark_period_england=england_period,
+        comparison=comparison,
+        comparison_998=comparison_998,
+    )
+
+
+def row_index(values: dict[str, np.ndarray], vocab: dict[str, Vocabulary]) -> KeyIndex:
+    """An index of the result's rows on their full key (indicator, period, area, breakdown)."""
+    names = ("indicator_id", *agg.KEY_COLUMNS)
+    return KeyIndex([values[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
+
+
+def icb_code_of(values: dict[str, np.ndarray], vocab: dict[str, Vocabulary]) -> str:
+    """The ICB's area code in the result."""
+    rows = np.flatnonzero(values["area_type"] == vocab["area_type"].code("icb"))
+    return vocab["area_code"].strings[values["area_code"][rows[0]]] if rows.size else ""
+
+
+def _end_year(period_type: str, period: str) -> int:
+    if period_type == "calendar_year":
+        return int(period)
+    if period_type == "financial_year":
+        return int(period[:4]) + 1
+    if period_type == "quarter":
+        return int(period[:4])
+    return int(period[-10:-6])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Trend
+
+
+def _add_trends(
+    values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary], periods: list[Period]
+) -> None:
+    """Chi-square test for linear trend over the five most recent periods with data, up to each row's period.
+
+    Only proportions (the test is for proportions) and only non-overlapping periods (years, quarters); rolling
+    periods overlap, so successive ones are not independent. Labels follow Fingertips' "recent trend".
+    """
+    n = values["period"].size
+    trend = np.full(n, "not calculated", dtype=object)
+    p_value = np.full(n, np.nan)
+    proportions = vocab["indicator_id"].codes(d.id for d in chosen if d.type == "proportion")
+    eligible = np.isin(values["indicator_id"], proportions) & np.isin(
+        values["period_type"], vocab["period_type"].codes(TREND_PERIOD_TYPES)
+    )
+    trend[eligible] = "not enough data"
+    rows = np.flatnonzero(eligible)
+    if rows.size:
+        series_id = group_ids(
+            [
+                values[k][rows]
+                for k in ("indicator_id", "period_type", "area_type", "area_code", "breakdown", "breakdown_value")
+            ]
+        )
+        order = _period_lookup(vocab, periods, lambda p: p.order)[values["period"][rows]]
+        sort = np.lexsort((order, series_id))
+        rows, series_id = rows[sort], series_id[sort]
+        windows = np.arange(TREND_POINTS)[None, :] - (TREND_POINTS - 1) + np.arange(rows.size)[:, None]
+        complete = windows[:, 0] >= 0
+        complete[complete] = series_id[windows[complete, 0]] == series_id[complete]
+        if complete.any():
+            idx = rows[windows[complete]]
+            counts, dens = values["numerator"][idx], values["denominator"][idx]
+            statistic, p = stats.chi_square_linear_trend(counts, dens)
+            rates = counts / dens
+            slope = np.sum((rates - rates.mean(axis=1, keepdims=True)) * (np.arange(TREND_POINTS) - 2), axis=1)
+            label = np.where(p < 0.05, np.where(slope > 0, "increasing", "decreasing"), "no significant change")
+            target = rows[complete]
+            trend[target], p_value[target] = label, p
+    values["trend"], values["trend_p_value"] = trend, p_value
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Inequalities
+
+
+def _inequalities(
+    values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary]
+) -> pa.Table:
+    """SII and RII across IMD quintiles for each indicator × period × ICB and locality with all five quintiles.
+
+    Weights are each quintile's denominator (its share of the cohort, as PHE weights by population), standard errors
+    come from the 95% limits (half-width / 1.96); the SII has analytic limits, the RII simulated ones (fixed seed).
+    Medians have no limits, so their SII and RII have none either.
+    """
+    v = values
+    key_names = ("indicator_id", "period_type", "period", "area_type", "area_code")
+    wanted = (v["breakdown"] == vocab["breakdown"].code("imd_quintile")) & np.isin(
+        v["area_type"], vocab["area_type"].codes(SII_AREA_TYPES)
+    )
+    rows = np.flatnonzero(wanted)
+    quintile_codes = vocab["breakdown_value"].codes(IMD_ORDER)
+    position = np.full(len(vocab["breakdown_value"].strings), -1)
+    position[quintile_codes] = np.arange(len(IMD_ORDER))
+    rows = rows[position[v["breakdown_value"][rows]] >= 0]
+    group = group_ids([v[k][rows] for k in key_names]) if rows.size else np.empty(0, dtype=np.int64)
+    n_groups = int(group.max()) + 1 if group.size else 0
+    grid = np.full((n_groups, len(IMD_ORDER)), -1, dtype=np.int64)
+    grid[group, position[v["breakdown_value"][rows]]] = rows
+    complete = np.all(grid >= 0, axis=1)
+    complete[complete] = np.all(np.isfinite(v["value"][grid[complete]]), axis=1)
+    idx = grid[complete]
+    n = idx.shape[0]
+    first = idx[:, 0] if n else np.empty(0, dtype=np.int64)
+    result: dict[str, pa.Array] = {k: vocab[k].decode(v[k][first]) for k in key_names}
+    y = v["value"][idx]
+    weights = v["denominator"][idx]
+    se = (v["upper_95"][idx] - v["lower_95"][idx]) / (2 * Z95)
+    has_se = np.all(np.isfinite(se) & (se > 0), axis=1)
+    se = np.where(has_se[:, None], se, 0.0)
+    if n:
+        sii = stats.slope_index_of_inequality(y, weights, se, method="analytic")
+        rii = _rii(y, weights, se, np.isin(v["period_type"][first], vocab["period_type"].codes(RII_LIMIT_PERIOD_TYPES)))
+    else:
+        empty = np.empty(0)
+        sii = rii = stats.IndexOfInequality(empty, empty, empty)
+    units = {vocab["indicator_id"].code(d.id): d.unit for d in chosen}
+    result.update(
+        unit=pa.array([units[i] for i in v["indicator_id"][first]], pa.string()),
+        sii=pa.array(sii.estimate, pa.float64()),
+        sii_lower_95=pa.array(np.where(has_se, sii.lower, np.nan), pa.float64(), from_pandas=True),
+        sii_upper_95=pa.array(np.where(has_se, sii.upper, np.nan), pa.float64(), from_pandas=True),
+        rii=pa.array(rii.estimate, pa.float64()),
+        rii_lower_95=pa.array(np.where(has_se, rii.lower, np.nan), pa.float64(), from_pandas=True),
+        rii_upper_95=pa.array(np.where(has_se, rii.upper, np.nan), pa.float64(), from_pandas=True),
+        any_quintile_suppressed=pa.array(v["suppressed"][idx].any(axis=1) if n else np.empty(0, bool), pa.bool_()),
+    )
+    return pa.table(result)
+
+
+def _rii(y: np.ndarray, weights: np.ndarray, se: np.ndarray, with_limits: np.ndarray) -> stats.IndexOfInequality:
+    """RII for every row; simulated limits only where ``with_limits`` (the years an equity audit reports), in chunks.
+
+    The simulation holds rows × repetitions draws; across every quarter and rolling period of every locality in a
+    national run that is tens of gigabytes, so those rows get the point estimate only.
+    """
+    estimate = stats.relative_index_of_inequality(y, weights).estimate
+    lower = np.full(estimate.shape, np.nan)
+    upper = np.full(estimate.shape, np.nan)
+    rows = np.flatnonzero(with_limits)
+    for start in range(0, rows.size, RII_CHUNK):
+        chunk = rows[start : start + RII_CHUNK]
+        found = stats.relative_index_of_inequality(y[chunk], weights[chunk], se[chunk], repetitions=RII_REPETITIONS)
+        lower[chunk], upper[chunk] = found.lower, found.upper
+    return stats.IndexOfInequality(estimate, lower, upper)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Output tables
+
+VALUE_COLUMNS: dict[str, pa.DataType] = {
+    "indicator_id": pa.string(),
+    "period_type": pa.string(),
+    "period": pa.string(),
+    "area_type": pa.string(),
+    "area_code": pa.string(),
+    "area_name": pa.string(),
+    "breakdown": pa.string(),
+    "breakdown_value": pa.string(),
+    "numerator": pa.float64(),
+    "denominator": pa.float64(),
+    "value": pa.float64(),
+    "lower_95": pa.float64(),
+    "upper_95": pa.float64(),
+    "lower_998": pa.float64(),
+    "upper_998": pa.float64(),
+    "benchmark_type": pa.string(),
+    "benchmark_value": pa.float64(),
+    "benchmark_period": pa.string(),
+    "comparison": pa.string(),
+    "comparison_998": pa.string(),
+    "trend": pa.string(),
+    "trend_p_value": pa.float64(),
+    "suppressed": pa.bool_(),
+    "suppression_reason": pa.string(),
+}
+# What an aggregate-only user may not see for a suppressed row (everything that reveals or implies the count).
+REDACTED = (
+    "numerator",
+    "denominator",
+    "value",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "comparison",
+    "comparison_998",
+    "trend",
+    "trend_p_value",
+)
+
+
+def _to_arrow(
+    values: dict[str, np.ndarray], vocab: dict[str, Vocabulary], organisations: dict[str, tuple[str, str | None]]
+) -> pa.Table:
+    arrays: dict[str, pa.Array] = {}
+    for name, dtype in VALUE_COLUMNS.items():
+        if name in vocab:
+            arrays[name] = vocab[name].decode(values[name])
+        elif name == "area_name":
+            names = [organisations.get(code, (code, None))[0] for code in vocab["area_code"].strings]
+            arrays[name] = pa.DictionaryArray.from_arrays(
+                pa.array(values["area_code"], pa.int32()), pa.array(names, pa.string())
+            ).cast(pa.string())
+        elif name == "benchmark_period":
+            from_icb = (
+                vocab["period"].decode(np.maximum(values["benchmark_period_code"], 0)).to_numpy(zero_copy_only=False)
+            )
+            england = values["benchmark_period_england"]
+            chosen = np.where(england != None, england, np.where(values["benchmark_period_code"] >= 0, from_icb, None))  # noqa: E711
+            arrays[name] = pa.array(chosen.tolist(), pa.string())
+        elif pa.types.is_floating(dtype):
+            arrays[name] = pa.array(values[name].astype(float), dtype, from_pandas=True)
+        elif pa.types.is_boolean(dtype):
+            arrays[name] = pa.array(values[name].astype(bool), dtype)
+        else:
+            arrays[name] = pa.array(values[name].tolist(), dtype)
+    return pa.table(arrays)
+
+
+def _redact(table: pa.Table) -> pa.Table:
+    """The aggregate-only table: suppressed rows keep their keys and flag but lose every figure."""
+    mask = table.column("suppressed")
+    for name in REDACTED:
+        column = table.column(name)
+        nulls = pa.nulls(len(table), column.type)
+        table = table.set_column(table.schema.get_field_index(name), name, pa.compute.if_else(mask, nulls, column))
+    return table
+
+
+def definitions_table(chosen: Sequence[Definition]) -> pa.Table:
+    """The definitions as one row each, for the web app (lists stay lists; the whole file is kept as JSON)."""
+    import json
+
+    ambition_titles = {int(r["ambition_number"]): r["title"] for r in reference.rows("ambitions.csv")}
+    rows = [
+        {
+            "indicator_id": d.id,
+            "title": d.title,
+            "description": d.description,
+            "ambitions": list(d.ambitions),
+            "ambition_titles": [ambition_titles[a] for a in d.ambitions],
+            "type": d.type,
+            "unit": d.unit,
+            "multiplier": d.multiplier,
+            "numerator_description": d.numerator.description,
+            "denominator_description": d.denominator.description,
+            "numerator_cohort": d.numerator.cohort,
+            "denominator_cohort": d.denominator.cohort,
+            "period_types": list(d.period_types),
+            "breakdowns": list(d.breakdowns),
+            "statistical_method": d.statistical_method,
+            "polarity": d.polarity,
+            "suppression_rule": d.suppression["rule"],
+            "complement_group": d.suppression.get("complement_group"),
+            "rationale": d.rationale,
+            "source": d.source,
+            "references": list(d.references),
+            "review_date": d.review_date,
+            "definition_json": json.dumps(d.raw, sort_keys=True),
+        }
+        for d in chosen
+    ]
+    return pa.Table.from_pylist(rows)

@@ -1,0 +1,157 @@
+"""Small-number suppression for figures shown to aggregate-only users.
+
+Primary: a cell whose count is 1 to 7 (the numerator; for a median, the number of people) is suppressed. Zero is
+shown: it reveals nothing about a person. Secondary: wherever cells add up to a published total, a lone suppressed
+cell could be recovered by subtraction, so the smallest other cell in that partition is suppressed too, repeating
+until no partition has exactly one suppressed cell beside a published total. The partitions are:
+
+* the breakdown values of one breakdown (they add up to the all-persons row of the same area and period);
+* the child areas of one parent (practices in a PCN, PCNs in a locality, localities in the ICB);
+* the quarters of a calendar or financial year (they add up to the year);
+* indicators in one ``complement_group`` (the five places of death add up to all deaths).
+
+Rolling 12-month periods overlap, and differences between successive ones give a quarter this year minus the same
+quarter last year; that is not a single cell, so it is not protected further.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from peolc.analytics.indicators.definitions import Definition
+from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids
+
+LOW, HIGH = 1, 7
+MAX_PASSES = 50
+
+
+def _year_of_quarter(vocab: dict[str, Vocabulary]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays indexed by period code: the code of the quarter's calendar year and financial year (-1 otherwise)."""
+    labels = list(vocab["period"].strings)
+    calendar = np.full(len(labels), -1, dtype=np.int64)
+    financial = np.full(len(labels), -1, dtype=np.int64)
+    for code, label in enumerate(labels):
+        if len(label) == 7 and label[4:6] == " Q":
+            year, quarter = int(label[:4]), int(label[-1])
+            start = year if quarter > 1 else year - 1
+            calendar[code] = vocab["period"].code(str(year))
+            financial[code] = vocab["period"].code(f"{start}/{(start + 1) % 100:02d}")
+    return calendar, financial
+
+
+def suppress(
+    values: dict[str, np.ndarray],
+    chosen: Sequence[Definition],
+    vocab: dict[str, Vocabulary],
+    parents: dict[str, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(suppressed, reason)`` arrays for the rows of ``values``; reason is primary, secondary or None."""
+    ind = values["indicator_id"]
+    kind = {vocab["indicator_id"].code(d.id): d.type for d in chosen}
+    is_median = np.isin(ind, [c for c, t in kind.items() if t == "median"])
+    count = np.nan_to_num(np.where(is_median, values["denominator"], values["numerator"]))
+    primary = (count >= LOW) & (count <= HIGH)
+    # A proportion, rate or median over a tiny group is disclosive too, whatever its numerator.
+    counted = np.isin(ind, [c for c, t in kind.items() if t in ("proportion", "rate", "median")])
+    primary |= counted & (values["denominator"] >= LOW) & (values["denominator"] <= HIGH)
+    suppressed = primary.copy()
+    partitions = _partitions(values, chosen, vocab, parents or {})
+    for _ in range(MAX_PASSES):
+        changed = False
+        for partition, total in partitions:
+            changed |= _secondary(suppressed, count, partition, total)
+        if not changed:
+            break
+    reason = np.full(suppressed.size, None, dtype=object)
+    reason[suppressed] = "secondary"
+    reason[primary] = "primary"
+    return suppressed, reason
+
+
+def _partitions(
+    values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary], parents: dict[str, str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each partition as (partition id per row, -1 where the row is in none; index of the partition's total row)."""
+    v = values
+    n = v["period"].size
+    ind, ptype, period = v["indicator_id"], v["period_type"], v["period"]
+    atype, area, breakdown, group = v["area_type"], v["area_code"], v["breakdown"], v["breakdown_value"]
+    names = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
+    # Codes made up below (parents, years) are added to the vocabularies first, so the widths cover them.
+    calendar, financial = _year_of_quarter(vocab)
+    vocab["breakdown"].code("all")
+    vocab["breakdown_value"].code("All")
+    for name in ("calendar_year", "financial_year", "practice", "pcn", "locality", "icb"):
+        vocab["period_type" if name.endswith("year") else "area_type"].code(name)
+    for parent in parents.values():
+        vocab["area_code"].code(parent)
+    index = KeyIndex([v[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
+    found = []
+    # Breakdown values within the all-persons row.
+    all_breakdown = vocab["breakdown"].code("all")
+    everyone = [np.full(n, all_breakdown), np.full(n, vocab["breakdown_value"].code("All"))]
+    total = index.find([ind, ptype, period, atype, area, *everyone])
+    found.append(_ids(total, breakdown != all_breakdown, [ind, ptype, period, atype, area, breakdown]))
+    # Child areas within their parent area.
+    type_parent = np.full(len(vocab["area_type"].strings) + 4, -1, dtype=np.int64)
+    for child, parent in (("practice", "pcn"), ("pcn", "locality"), ("locality", "icb")):
+        type_parent[vocab["area_type"].code(child)] = vocab["area_type"].code(parent)
+    area_parent = np.array(
+        [vocab["area_code"].code(parents[c]) if c in parents else -1 for c in list(vocab["area_code"].strings)],
+        dtype=np.int64,
+    )
+    parent_type, parent_area = type_parent[atype], area_parent[area]
+    total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group])
+    found.append(_ids(total, parent_area >= 0, [ind, ptype, period, parent_type, parent_area, breakdown, group]))
+    # Quarters within their calendar and financial years.
+    for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
+        year = year_of[period]
+        types = np.full(n, vocab["period_type"].code(year_type))
+        total = index.find([ind, types, year, atype, area, breakdown, group])
+        found.append(_ids(total, year >= 0, [ind, year, atype, area, breakdown, group]))
+    # Indicators that partition a shared denominator: their total is that denominator, always published.
+    groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}
+    named = sorted({g for g in groups.values() if g})
+    complement = np.full(len(vocab["indicator_id"].strings), -1, dtype=np.int64)
+    for code, group_name in groups.items():
+        if group_name:
+            complement[code] = named.index(group_name)
+    member_group = complement[ind]
+    if (member_group >= 0).any():
+        ids = group_ids([member_group, ptype, period, atype, area, breakdown, group])
+        ids = np.where(member_group >= 0, ids, -1)
+        found.append((ids, np.full(int(ids.max()) + 1, -2, dtype=np.int64)))
+    return found
+
+
+def _ids(parent_row: np.ndarray, is_child: np.ndarray, key: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    member = is_child & (parent_row >= 0)
+    ids = np.where(member, group_ids(key), -1)
+    totals = np.full(ids.max() + 1 if ids.size and ids.max() >= 0 else 0, -1, dtype=np.int64)
+    totals[ids[member]] = parent_row[member]
+    return ids, totals
+
+
+def _secondary(suppressed: np.ndarray, count: np.ndarray, ids: np.ndarray, totals: np.ndarray) -> bool:
+    """Suppress one more cell in every partition with exactly one suppressed cell and a published total."""
+    member = ids >= 0
+    if not member.any():
+        return False
+    hidden = np.bincount(ids[member], weights=suppressed[member].astype(float), minlength=totals.size)
+    # -2 marks a total that is always published (a shared denominator); -1 would be a missing total.
+    total_published = np.where(totals == -2, True, np.where(totals >= 0, ~suppressed[np.maximum(totals, 0)], False))
+    exposed = (hidden == 1) & total_published
+    candidates = np.flatnonzero(member & ~suppressed & exposed[np.maximum(ids, 0)])
+    if not candidates.size:
+        return False
+    # Prefer the smallest non-zero count: pairing with an empty group would expose the value to anyone who knows
+    # that group is empty.
+    rank = np.where(count[candidates] > 0, count[candidates], np.inf)
+    order = np.lexsort((rank, ids[candidates]))
+    ordered = candidates[order]
+    first = np.ones(ordered.size, dtype=bool)
+    first[1:] = ids[ordered[1:]] != ids[ordered[:-1]]
+    suppressed[ordered[first]] = True
+    return True

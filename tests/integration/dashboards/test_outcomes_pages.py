@@ -1,0 +1,119 @@
+"""The outcomes dashboard over real pipeline outputs from a tiny synthetic ICS."""
+
+import pytest
+from django.urls import reverse
+
+from peolc.analytics.pipeline import run_pipeline
+from peolc.cli import main
+from peolc.core.actions.organisations import load_organisations
+from peolc.core.loading import organisation_rows
+from peolc.core.models import AuditEvent
+from peolc.dashboards import models as m
+from peolc.dashboards.loading import load_outputs
+
+
+@pytest.fixture(scope="module")
+def indicator_outputs(tmp_path_factory):
+    data = tmp_path_factory.mktemp("ics")
+    out = tmp_path_factory.mktemp("outputs")
+    assert main(["generate", "--people", "4000", "--start", "2021-10-01", "--years", "5", "--out", str(data),
+                 "--quiet"]) == 0
+    run_pipeline(data, out, steps=["indicators"])
+    return data, out
+
+
+@pytest.fixture
+def loaded(db, indicator_outputs):
+    data, out = indicator_outputs
+    load_organisations(organisation_rows(data), system_actor="test")
+    return load_outputs(out, data)
+
+
+@pytest.fixture
+def analyst(make_user, ics):
+    return make_user("analyst", "icb_analyst", ics["icb"])
+
+
+def test_outputs_load_every_indicator(loaded):
+    assert loaded["indicators"] >= 20
+    assert loaded["values"] == m.IndicatorValue.objects.count() > 0
+    assert AuditEvent.objects.filter(action="outcomes.load").exists()
+
+
+def test_loading_again_replaces_the_previous_values(loaded, indicator_outputs):
+    before = m.IndicatorValue.objects.count()
+    load_outputs(indicator_outputs[1], indicator_outputs[0])
+    assert m.IndicatorValue.objects.count() == before
+
+
+def test_the_overview_groups_indicators_by_ambition(client, loaded, analyst):
+    client.force_login(analyst)
+    page = client.get(reverse("dashboards:overview")).content.decode()
+    assert "Ambition 1: Each person is seen as an individual" in page
+    assert "Deaths in usual place of residence" in page
+    assert "95% CI" in page
+
+
+def test_an_indicator_page_has_charts_tables_and_a_csv_download(client, loaded, analyst):
+    client.force_login(analyst)
+    url = reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"])
+    response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    for chart_id in ("trend", "areas", "funnel", "breakdown-age_band", "breakdown-imd_quintile"):
+        assert f'id="{chart_id}-spec"' in page
+    assert "Data table" in page
+    csv = client.get(url, {"format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    header = csv.content.decode().splitlines()[0]
+    assert header.startswith("indicator_id,period_type,period,area_type,area_code")
+
+
+def test_aggregate_only_users_never_see_suppressed_numbers(client, loaded, analyst):
+    client.force_login(analyst)
+    suppressed = m.IndicatorValue.objects.filter(suppressed=True, area_type="practice").first()
+    assert suppressed is not None
+    csv = client.get(reverse("dashboards:indicator", args=[suppressed.indicator_id]),
+                     {"format": "csv", "period_type": suppressed.period_type, "period": suppressed.period})
+    for line in csv.content.decode().splitlines()[1:]:
+        fields = line.split(",")
+        if fields[-1] == "True":
+            assert fields[8:11] == ["", "", ""], line
+
+
+def test_clinicians_with_record_access_see_every_number(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    suppressed = m.IndicatorValue.objects.filter(suppressed=True, numerator__gt=0).first()
+    csv = client.get(reverse("dashboards:indicator", args=[suppressed.indicator_id]),
+                     {"format": "csv", "period_type": suppressed.period_type, "period": suppressed.period})
+    assert any(line.endswith(",True") and line.split(",")[8] != "" for line in csv.content.decode().splitlines())
+
+
+def test_the_equity_audit_writes_findings_from_the_numbers(client, loaded, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("dashboards:equity-audit"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "significantly" in page and "95% CI" in page
+    export = client.get(reverse("dashboards:equity-audit"), {"format": "html"})
+    assert export["Content-Disposition"].startswith("attachment;")
+    assert b"Health-equity audit" in export.content
+
+
+def test_unknown_indicators_are_404(client, loaded, analyst):
+    client.force_login(analyst)
+    assert client.get(reverse("dashboards:indicator", args=["no_such_indicator"])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["urgent_care_clinician", "directory_editor", "system_administrator",
+                                  "community_nurse"])
+def test_roles_without_aggregate_access_are_refused(client, loaded, make_user, ics, role):
+    client.force_login(make_user("someone", role, ics["hospice"]))
+    assert client.get(reverse("dashboards:overview")).status_code == 403
+
+
+def test_empty_state_before_the_pipeline_runs(client, db, analyst):
+    client.force_login(analyst)
+    assert "No outcomes have been calculated yet" in client.get(reverse("dashboards:overview")).content.decode()
+    assert "No outcomes have been calculated yet" in client.get(
+        reverse("dashboards:equity-audit")).content.decode()

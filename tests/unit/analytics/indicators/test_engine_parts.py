@@ -1,0 +1,100 @@
+"""Periods, keys and suppression: the numpy half of the engine, on hand-made inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from peolc.analytics.indicators.definitions import load_definitions
+from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, lookup
+from peolc.analytics.indicators.periods import build_periods
+from peolc.analytics.indicators.suppression import suppress
+
+
+def test_only_complete_periods_are_built():
+    periods = build_periods(date(2019, 1, 1), date(2020, 12, 31))
+    labels = {(p.period_type, p.period) for p in periods}
+    assert ("calendar_year", "2019") in labels and ("calendar_year", "2020") in labels
+    assert ("financial_year", "2019/20") in labels and ("financial_year", "2020/21") not in labels
+    assert sum(p.period_type == "quarter" for p in periods) == 8
+    rolling = [p for p in periods if p.period_type == "rolling_12_months"]
+    assert [p.period for p in rolling][0] == "12 months to 2019-12-31"
+    assert len(rolling) == 5
+    assert all(p.start <= p.midpoint <= p.end for p in periods)
+
+
+def test_lookup_and_key_index_find_matching_rows():
+    source = [np.array([0, 0, 1]), np.array([2, 3, 2])]
+    target = [np.array([1, 0, 5]), np.array([2, 3, 2])]
+    assert lookup(target, source).tolist() == [2, 1, -1]
+    assert KeyIndex(source, [6, 4]).find(target).tolist() == [2, 1, -1]
+
+
+def test_vocabulary_round_trips():
+    vocab = Vocabulary()
+    codes = vocab.codes(["b", "a", "b"])
+    assert vocab.decode(codes).to_pylist() == ["b", "a", "b"]
+
+
+def _values(rows):
+    vocab = {
+        k: Vocabulary()
+        for k in ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
+    }
+    values = {k: vocab[k].codes(r[i] for r in rows) for i, k in enumerate(vocab)}
+    values["numerator"] = np.array([r[7] for r in rows], dtype=float)
+    values["denominator"] = np.array([r[8] for r in rows], dtype=float)
+    return values, vocab
+
+
+def test_a_lone_suppressed_breakdown_value_takes_its_smallest_sibling_with_it():
+    base = ("deaths_at_home", "calendar_year", "2020", "icb", "QXX")
+    values, vocab = _values(
+        [
+            (*base, "all", "All", 40, 100),
+            (*base, "sex", "Female", 3, 50),
+            (*base, "sex", "Male", 30, 45),
+            (*base, "sex", "Unknown", 7 + 0, 5),
+        ]
+    )
+    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    # Female (3) and Unknown (7) are primary; two suppressed cells cannot be told apart by subtraction.
+    assert suppressed.tolist() == [False, True, False, True]
+    values["numerator"][3] = 10
+    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    # Unknown's denominator (5) is small, so it stays suppressed as primary.
+    assert reason.tolist() == [None, "primary", None, "primary"]
+
+
+def test_secondary_suppression_spreads_to_sibling_areas():
+    def row(area_type, area, numerator):
+        return ("deaths_at_home", "calendar_year", "2020", area_type, area, "all", "All", numerator, 100)
+
+    values, vocab = _values(
+        [row("pcn", "U1", 60), row("practice", "P1", 5), row("practice", "P2", 25), row("practice", "P3", 30)]
+    )
+    suppressed, reason = suppress(values, load_definitions(), vocab, {"P1": "U1", "P2": "U1", "P3": "U1"})
+    assert suppressed.tolist() == [False, True, True, False]
+    assert reason.tolist() == [None, "primary", "secondary", None]
+
+
+def test_places_of_death_protect_each_other():
+    def row(indicator, numerator):
+        return (indicator, "calendar_year", "2020", "icb", "QXX", "all", "All", numerator, 100)
+
+    values, vocab = _values(
+        [
+            row("deaths_in_hospital", 45),
+            row("deaths_at_home", 30),
+            row("deaths_in_care_home", 20),
+            row("deaths_in_hospice", 3),
+            row("deaths_elsewhere", 2),
+        ]
+    )
+    suppressed, _ = suppress(values, load_definitions(), vocab, {})
+    assert suppressed.tolist() == [False, False, False, True, True]
+    values["numerator"][4] = 12
+    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    assert suppressed.tolist() == [False, False, False, True, True]
+    assert reason[4] == "secondary"
