@@ -36,6 +36,12 @@ RII_CHUNK = 500
 RII_LIMIT_PERIOD_TYPES = ("calendar_year", "financial_year")
 IMD_ORDER = ("1", "2", "3", "4", "5")
 ESP_STRATA = 19
+# The label columns stay int8 codes into these lists until the Arrow tables are built (-1 is null): millions of
+# Python strings in object arrays cost more than every statistic put together at national scale.
+BENCHMARK_TYPES = ("england", "icb", "icb_all_persons", "none")
+COMPARISONS = ("better", "similar", "worse", "higher", "lower", "not compared")
+TRENDS = ("not calculated", "not enough data", "increasing", "decreasing", "no significant change")
+SUPPRESSION_REASONS = ("primary", "secondary")
 
 
 @dataclass
@@ -121,12 +127,13 @@ def compute(
     _add_benchmarks(values, chosen, vocab)
     _add_trends(values, chosen, vocab, periods)
     parents = {code: parent for code, (_name, parent) in organisations.items() if parent}
-    values["suppressed"], values["suppression_reason"] = suppress(values, chosen, vocab, parents)
+    values["suppressed"], primary = suppress(values, chosen, vocab, parents)
+    values["suppression_reason"] = np.where(primary, 0, np.where(values["suppressed"], 1, -1)).astype(np.int8)
     inequalities = _inequalities(values, chosen, vocab)
-    full = _to_arrow(values, vocab, organisations)
+    full, redacted = _to_arrow(values, vocab, organisations)
     return Results(
         values=full,
-        values_suppressed=_redact(full),
+        values_suppressed=redacted,
         inequalities=inequalities,
         definitions=definitions_table(chosen),
         periods=periods_table(periods)
@@ -136,7 +143,15 @@ def compute(
 
 
 def _encode(table: pa.Table, vocab: dict[str, Vocabulary]) -> dict[str, np.ndarray]:
-    """The aggregated result as numpy columns, key columns as integer codes."""
+    """The aggregated result as numpy columns, key columns as integer codes.
+
+    Rows are sorted by their keys first: backends return groups in any order, and both the codes and the row order
+    decide ties in secondary suppression and which RII rows get which random draws, so without it a rerun could
+    suppress a different cell.
+    """
+    keys = [(name, "ascending") for name in table.column_names if name in vocab or name == "age5"]
+    if keys:
+        table = table.sort_by(keys)
     columns = {}
     for name in table.column_names:
         if name in vocab:
@@ -323,9 +338,13 @@ def _add_benchmarks(values: dict[str, np.ndarray], chosen: Sequence[Definition],
     is_icb = atype == icb
     icb_row = np.where(is_icb, np.where(breakdown == all_breakdown, -1, all_persons), same_group)
     bench = np.where(icb_row >= 0, v["value"][np.maximum(icb_row, 0)], np.nan)
-    kind = np.where(icb_row >= 0, np.where(is_icb, "icb_all_persons", "icb"), "none").astype(object)
-    bench_period = np.where(icb_row >= 0, period, -1)
-    england_period = np.full(n, None, dtype=object)
+    kind = np.where(
+        icb_row >= 0,
+        np.where(is_icb, BENCHMARK_TYPES.index("icb_all_persons"), BENCHMARK_TYPES.index("icb")),
+        BENCHMARK_TYPES.index("none"),
+    ).astype(np.int8)
+    # England's years join the period vocabulary: "2023" is the same label as the calendar year 2023.
+    bench_period = np.where(icb_row >= 0, period, -1).astype(np.int32)
     for (ind_id, breakdown_name, group_name), series in england_benchmarks().items():
         if ind_id not in vocab["indicator_id"].strings:
             continue
@@ -339,32 +358,35 @@ def _add_benchmarks(values: dict[str, np.ndarray], chosen: Sequence[Definition],
             year = _end_year(vocab["period_type"].strings[ptype[i]], vocab["period"].strings[period[i]])
             earlier = [entry for entry in series if entry[0] <= year]
             if earlier:
-                bench[i], kind[i], england_period[i] = earlier[-1][1], "england", str(earlier[-1][0])
-    comparison = np.full(n, "not compared", dtype=object)
+                bench[i], kind[i] = earlier[-1][1], BENCHMARK_TYPES.index("england")
+                bench_period[i] = vocab["period"].code(str(earlier[-1][0]))
+    comparison = np.full(n, COMPARISONS.index("not compared"), dtype=np.int8)
     comparison_998 = comparison.copy()
-    for d in chosen:
-        rows = ind == vocab["indicator_id"].code(d.id)
-        polarity = d.polarity
-        comparison[rows] = stats.compare_to_benchmark(
-            v["lower_95"][rows],
-            v["upper_95"][rows],
-            bench[rows],
-            polarity,  # type: ignore[arg-type]
-        )
-        comparison_998[rows] = stats.compare_to_benchmark(
-            v["lower_998"][rows],
-            v["upper_998"][rows],
-            bench[rows],
-            polarity,  # type: ignore[arg-type]
-        )
+    for polarity in sorted({d.polarity for d in chosen}):
+        rows = np.flatnonzero(np.isin(ind, vocab["indicator_id"].codes(d.id for d in chosen if d.polarity == polarity)))
+        for target, level in ((comparison, "95"), (comparison_998, "998")):
+            labels = stats.compare_to_benchmark(
+                v[f"lower_{level}"][rows],
+                v[f"upper_{level}"][rows],
+                bench[rows],
+                polarity,  # type: ignore[arg-type]
+            )
+            target[rows] = _label_codes(labels, COMPARISONS)
     values.update(
         benchmark_type=kind,
         benchmark_value=bench,
-        benchmark_period_code=bench_period,
-        benchmark_period_england=england_period,
+        benchmark_period=bench_period,
         comparison=comparison,
         comparison_998=comparison_998,
     )
+
+
+def _label_codes(labels: np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
+    """Int8 codes of a string array whose values all come from ``vocabulary``."""
+    codes = np.full(labels.shape, -1, dtype=np.int8)
+    for code, label in enumerate(vocabulary):
+        codes[labels == label] = code
+    return codes
 
 
 def row_index(values: dict[str, np.ndarray], vocab: dict[str, Vocabulary]) -> KeyIndex:
@@ -402,13 +424,13 @@ def _add_trends(
     periods overlap, so successive ones are not independent. Labels follow Fingertips' "recent trend".
     """
     n = values["period"].size
-    trend = np.full(n, "not calculated", dtype=object)
+    trend = np.full(n, TRENDS.index("not calculated"), dtype=np.int8)
     p_value = np.full(n, np.nan)
     proportions = vocab["indicator_id"].codes(d.id for d in chosen if d.type == "proportion")
     eligible = np.isin(values["indicator_id"], proportions) & np.isin(
         values["period_type"], vocab["period_type"].codes(TREND_PERIOD_TYPES)
     )
-    trend[eligible] = "not enough data"
+    trend[eligible] = TRENDS.index("not enough data")
     rows = np.flatnonzero(eligible)
     if rows.size:
         series_id = group_ids(
@@ -429,7 +451,11 @@ def _add_trends(
             statistic, p = stats.chi_square_linear_trend(counts, dens)
             rates = counts / dens
             slope = np.sum((rates - rates.mean(axis=1, keepdims=True)) * (np.arange(TREND_POINTS) - 2), axis=1)
-            label = np.where(p < 0.05, np.where(slope > 0, "increasing", "decreasing"), "no significant change")
+            label = np.where(
+                p < 0.05,
+                np.where(slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
+                TRENDS.index("no significant change"),
+            )
             target = rows[complete]
             trend[target], p_value[target] = label, p
     values["trend"], values["trend_p_value"] = trend, p_value
@@ -555,42 +581,53 @@ REDACTED = (
 )
 
 
+LABELS: dict[str, Sequence[str]] = {
+    "benchmark_type": BENCHMARK_TYPES,
+    "comparison": COMPARISONS,
+    "comparison_998": COMPARISONS,
+    "trend": TRENDS,
+    "suppression_reason": SUPPRESSION_REASONS,
+}
+
+
 def _to_arrow(
     values: dict[str, np.ndarray], vocab: dict[str, Vocabulary], organisations: dict[str, tuple[str, str | None]]
-) -> pa.Table:
-    arrays: dict[str, pa.Array] = {}
+) -> tuple[pa.Table, pa.Table]:
+    """``indicator_values`` and its redacted twin, built together from the same codes.
+
+    The redacted columns are nulled while still numpy, so the twin shares every other column with the full table.
+    """
+    hidden = values["suppressed"].astype(bool)
+    full: dict[str, pa.Array] = {}
+    redacted: dict[str, pa.Array] = {}
     for name, dtype in VALUE_COLUMNS.items():
+        redact = name in REDACTED
         if name in vocab:
-            arrays[name] = vocab[name].decode(values[name])
+            full[name] = vocab[name].decode(values[name])
         elif name == "area_name":
             names = [organisations.get(code, (code, None))[0] for code in vocab["area_code"].strings]
-            arrays[name] = pa.DictionaryArray.from_arrays(
-                pa.array(values["area_code"], pa.int32()), pa.array(names, pa.string())
-            ).cast(pa.string())
+            full[name] = _decode(values["area_code"], names)
         elif name == "benchmark_period":
-            from_icb = (
-                vocab["period"].decode(np.maximum(values["benchmark_period_code"], 0)).to_numpy(zero_copy_only=False)
-            )
-            england = values["benchmark_period_england"]
-            chosen = np.where(england != None, england, np.where(values["benchmark_period_code"] >= 0, from_icb, None))  # noqa: E711
-            arrays[name] = pa.array(chosen.tolist(), pa.string())
+            full[name] = _decode(values[name], vocab["period"].strings)
+        elif name in LABELS:
+            full[name] = _decode(values[name], LABELS[name])
+            if redact:
+                redacted[name] = _decode(values[name], LABELS[name], hidden)
         elif pa.types.is_floating(dtype):
-            arrays[name] = pa.array(values[name].astype(float), dtype, from_pandas=True)
-        elif pa.types.is_boolean(dtype):
-            arrays[name] = pa.array(values[name].astype(bool), dtype)
+            figures = values[name].astype(float)
+            full[name] = pa.array(figures, dtype, from_pandas=True)
+            if redact:
+                redacted[name] = pa.array(np.where(hidden, np.nan, figures), dtype, from_pandas=True)
         else:
-            arrays[name] = pa.array(values[name].tolist(), dtype)
-    return pa.table(arrays)
+            full[name] = pa.array(values[name].astype(bool), dtype)
+    return pa.table(full), pa.table({name: redacted.get(name, column) for name, column in full.items()})
 
 
-def _redact(table: pa.Table) -> pa.Table:
-    """The aggregate-only table: suppressed rows keep their keys and flag but lose every figure."""
-    mask = table.column("suppressed")
-    for name in REDACTED:
-        column = table.column(name)
-        nulls = pa.nulls(len(table), column.type)
-        table = table.set_column(table.schema.get_field_index(name), name, pa.compute.if_else(mask, nulls, column))
-    return table
+def _decode(codes: np.ndarray, strings: Sequence[str], hidden: np.ndarray | None = None) -> pa.Array:
+    """Strings from integer codes, null where the code is -1 or ``hidden`` is true."""
+    null = codes < 0 if hidden is None else (codes < 0) | hidden
+    indices = pa.array(codes, pa.int32(), mask=null if null.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(strings, pa.string())).cast(pa.string())
 
 
 def definitions_table(chosen: Sequence[Definition]) -> pa.Table:

@@ -47,7 +47,7 @@ def suppress(
     vocab: dict[str, Vocabulary],
     parents: dict[str, str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(suppressed, reason)`` arrays for the rows of ``values``; reason is primary, secondary or None."""
+    """Return ``(suppressed, primary)`` masks for the rows of ``values``; secondary is ``suppressed & ~primary``."""
     ind = values["indicator_id"]
     kind = {vocab["indicator_id"].code(d.id): d.type for d in chosen}
     is_median = np.isin(ind, [c for c, t in kind.items() if t == "median"])
@@ -64,10 +64,7 @@ def suppress(
             changed |= _secondary(suppressed, count, partition, total)
         if not changed:
             break
-    reason = np.full(suppressed.size, None, dtype=object)
-    reason[suppressed] = "secondary"
-    reason[primary] = "primary"
-    return suppressed, reason
+    return suppressed, primary
 
 
 def _partitions(

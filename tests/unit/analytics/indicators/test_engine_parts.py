@@ -58,13 +58,13 @@ def test_a_lone_suppressed_breakdown_value_takes_its_smallest_sibling_with_it():
             (*base, "sex", "Unknown", 7 + 0, 5),
         ]
     )
-    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    suppressed, _ = suppress(values, load_definitions(), vocab, {})
     # Female (3) and Unknown (7) are primary; two suppressed cells cannot be told apart by subtraction.
     assert suppressed.tolist() == [False, True, False, True]
     values["numerator"][3] = 10
-    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    suppressed, primary = suppress(values, load_definitions(), vocab, {})
     # Unknown's denominator (5) is small, so it stays suppressed as primary.
-    assert reason.tolist() == [None, "primary", None, "primary"]
+    assert suppressed.tolist() == primary.tolist() == [False, True, False, True]
 
 
 def test_secondary_suppression_spreads_to_sibling_areas():
@@ -74,9 +74,9 @@ def test_secondary_suppression_spreads_to_sibling_areas():
     values, vocab = _values(
         [row("pcn", "U1", 60), row("practice", "P1", 5), row("practice", "P2", 25), row("practice", "P3", 30)]
     )
-    suppressed, reason = suppress(values, load_definitions(), vocab, {"P1": "U1", "P2": "U1", "P3": "U1"})
+    suppressed, primary = suppress(values, load_definitions(), vocab, {"P1": "U1", "P2": "U1", "P3": "U1"})
     assert suppressed.tolist() == [False, True, True, False]
-    assert reason.tolist() == [None, "primary", "secondary", None]
+    assert primary.tolist() == [False, True, False, False]
 
 
 def test_places_of_death_protect_each_other():
@@ -95,6 +95,6 @@ def test_places_of_death_protect_each_other():
     suppressed, _ = suppress(values, load_definitions(), vocab, {})
     assert suppressed.tolist() == [False, False, False, True, True]
     values["numerator"][4] = 12
-    suppressed, reason = suppress(values, load_definitions(), vocab, {})
+    suppressed, primary = suppress(values, load_definitions(), vocab, {})
     assert suppressed.tolist() == [False, False, False, True, True]
-    assert reason[4] == "secondary"
+    assert suppressed[4] and not primary[4]
