@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis.backends import BaseBackend
 
 from peolc import reference
@@ -25,7 +26,7 @@ from peolc.analytics.indicators import cohorts
 from peolc.analytics.indicators.definitions import Count, Definition, load_definitions
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids, lookup
 from peolc.analytics.indicators.periods import Period, build_periods, periods_table
-from peolc.analytics.indicators.suppression import suppress
+from peolc.analytics.indicators.suppression import prepare_vocabulary, suppress
 
 Z95 = stats.z_value(stats.CONFIDENCE_95)
 TREND_PERIOD_TYPES = ("calendar_year", "financial_year", "quarter")
@@ -124,10 +125,14 @@ def compute(
             pieces.append(_flat_values(d, flat, plans, years, vocab))
     values = _concat(pieces)
     organisations = _organisations(tables.get("organisations"))
-    _add_benchmarks(values, chosen, vocab)
-    _add_trends(values, chosen, vocab, periods)
     parents = {code: parent for code, (_name, parent) in organisations.items() if parent}
-    values["suppressed"], primary = suppress(values, chosen, vocab, parents)
+    # One index of the rows on their full key serves the benchmarks and the suppression partitions; the codes the
+    # partitions make up are added first so its widths cover them.
+    prepare_vocabulary(vocab, parents)
+    index = row_index(values, vocab)
+    _add_benchmarks(values, chosen, vocab, index)
+    _add_trends(values, chosen, vocab, periods)
+    values["suppressed"], primary = suppress(values, chosen, vocab, parents, index)
     values["suppression_reason"] = np.where(primary, 0, np.where(values["suppressed"], 1, -1)).astype(np.int8)
     inequalities = _inequalities(values, chosen, vocab)
     full, redacted = _to_arrow(values, vocab, organisations)
@@ -149,16 +154,45 @@ def _encode(table: pa.Table, vocab: dict[str, Vocabulary]) -> dict[str, np.ndarr
     decide ties in secondary suppression and which RII rows get which random draws, so without it a rerun could
     suppress a different cell.
     """
-    keys = [(name, "ascending") for name in table.column_names if name in vocab or name == "age5"]
-    if keys:
-        table = table.sort_by(keys)
+    keys = [name for name in table.column_names if name in vocab or name == "age5"]
+    # Sorting on integer ranks of each key's distinct values gives the order Arrow's string sort would, without
+    # comparing millions of strings; codes are then added to the vocabulary in order of first appearance in that order.
+    local: dict[str, tuple[np.ndarray, list[str]]] = {}
+    ranks = []
+    for name in keys:
+        if name in vocab:
+            indices, strings = _local_codes(table.column(name))
+            local[name] = (indices, strings)
+            order_of = np.empty(len(strings), dtype=np.int64)
+            order_of[sorted(range(len(strings)), key=lambda i: strings[i].encode())] = np.arange(len(strings))
+            ranks.append(order_of[indices])
+        else:
+            ranks.append(table.column(name).to_numpy(zero_copy_only=False))
+    order = np.lexsort(ranks[::-1]) if ranks else None
     columns = {}
     for name in table.column_names:
-        if name in vocab:
-            columns[name] = vocab[name].encode(table.column(name))
+        if name in local:
+            indices, strings = local[name]
+            ordered = indices[order]
+            present, first = np.unique(ordered, return_index=True)
+            mapping = np.full(len(strings), -1, dtype=np.int32)
+            appearance = present[np.argsort(first)]
+            mapping[appearance] = vocab[name].codes(strings[i] for i in appearance)
+            columns[name] = mapping[ordered]
         else:
-            columns[name] = table.column(name).to_numpy(zero_copy_only=False)
+            column = table.column(name).to_numpy(zero_copy_only=False)
+            columns[name] = column[order] if order is not None else column
     return columns
+
+
+def _local_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Indices into a column's own distinct strings (hash-encoded in Arrow), and those strings."""
+    encoded = pc.dictionary_encode(column)
+    combined = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
+    if combined.null_count:
+        raise ValueError("key columns must not hold nulls")
+    strings = [str(s) for s in combined.dictionary.to_pylist()]
+    return combined.indices.to_numpy(zero_copy_only=False).astype(np.int64), strings
 
 
 def _period_lookup(vocab: dict[str, Vocabulary], periods: list[Period], attribute) -> np.ndarray:
@@ -316,7 +350,12 @@ def england_benchmarks() -> dict[tuple[str, str, str], list[tuple[int, float, st
     return {k: sorted(v) for k, v in found.items()}
 
 
-def _add_benchmarks(values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary]) -> None:
+def _add_benchmarks(
+    values: dict[str, np.ndarray],
+    chosen: Sequence[Definition],
+    vocab: dict[str, Vocabulary],
+    index: KeyIndex | None = None,
+) -> None:
     """ICB figures against England (same year, else the latest earlier one); every other figure against the ICB's.
 
     Sub-ICB areas are compared with the ICB for the same breakdown value; the ICB's own breakdown rows are compared
@@ -328,7 +367,8 @@ def _add_benchmarks(values: dict[str, np.ndarray], chosen: Sequence[Definition],
     breakdown, group = v["breakdown"], v["breakdown_value"]
     icb = vocab["area_type"].code("icb")
     all_breakdown, all_value = vocab["breakdown"].code("all"), vocab["breakdown_value"].code(agg.ALL)
-    index = row_index(values, vocab)
+    if index is None:
+        index = row_index(values, vocab)
     area = v["area_code"]
     icb_area = np.full(n, vocab["area_code"].code(icb_code_of(values, vocab)))
     same_group = index.find([ind, ptype, period, np.full(n, icb), icb_area, breakdown, group])

@@ -46,8 +46,13 @@ def suppress(
     chosen: Sequence[Definition],
     vocab: dict[str, Vocabulary],
     parents: dict[str, str] | None = None,
+    index: KeyIndex | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(suppressed, primary)`` masks for the rows of ``values``; secondary is ``suppressed & ~primary``."""
+    """Return ``(suppressed, primary)`` masks for the rows of ``values``; secondary is ``suppressed & ~primary``.
+
+    ``index`` is an index of the rows on their full key built after :func:`prepare_vocabulary` (the engine shares the
+    one its benchmarks use); without it one is built here.
+    """
     ind = values["indicator_id"]
     kind = {vocab["indicator_id"].code(d.id): d.type for d in chosen}
     is_median = np.isin(ind, [c for c, t in kind.items() if t == "median"])
@@ -57,7 +62,7 @@ def suppress(
     counted = np.isin(ind, [c for c, t in kind.items() if t in ("proportion", "rate", "median")])
     primary |= counted & (values["denominator"] >= LOW) & (values["denominator"] <= HIGH)
     suppressed = primary.copy()
-    partitions = _partitions(values, chosen, vocab, parents or {})
+    partitions = _partitions(values, chosen, vocab, parents or {}, index)
     for _ in range(MAX_PASSES):
         changed = False
         for partition, total in partitions:
@@ -67,8 +72,23 @@ def suppress(
     return suppressed, primary
 
 
+def prepare_vocabulary(vocab: dict[str, Vocabulary], parents: dict[str, str]) -> None:
+    """Add the codes the partitions make up (parents, years) to the vocabularies, so a key index's widths cover them."""
+    _year_of_quarter(vocab)
+    vocab["breakdown"].code("all")
+    vocab["breakdown_value"].code("All")
+    for name in ("calendar_year", "financial_year", "practice", "pcn", "locality", "icb"):
+        vocab["period_type" if name.endswith("year") else "area_type"].code(name)
+    for parent in parents.values():
+        vocab["area_code"].code(parent)
+
+
 def _partitions(
-    values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary], parents: dict[str, str]
+    values: dict[str, np.ndarray],
+    chosen: Sequence[Definition],
+    vocab: dict[str, Vocabulary],
+    parents: dict[str, str],
+    index: KeyIndex | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each partition as (partition id per row, -1 where the row is in none; index of the partition's total row)."""
     v = values
@@ -76,15 +96,10 @@ def _partitions(
     ind, ptype, period = v["indicator_id"], v["period_type"], v["period"]
     atype, area, breakdown, group = v["area_type"], v["area_code"], v["breakdown"], v["breakdown_value"]
     names = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
-    # Codes made up below (parents, years) are added to the vocabularies first, so the widths cover them.
+    prepare_vocabulary(vocab, parents)
     calendar, financial = _year_of_quarter(vocab)
-    vocab["breakdown"].code("all")
-    vocab["breakdown_value"].code("All")
-    for name in ("calendar_year", "financial_year", "practice", "pcn", "locality", "icb"):
-        vocab["period_type" if name.endswith("year") else "area_type"].code(name)
-    for parent in parents.values():
-        vocab["area_code"].code(parent)
-    index = KeyIndex([v[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
+    if index is None:
+        index = KeyIndex([v[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
     found = []
     # Breakdown values within the all-persons row.
     all_breakdown = vocab["breakdown"].code("all")
