@@ -51,6 +51,13 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def practices(self) -> models.QuerySet[Organisation]:
+        """GP practices at or beneath this organisation: itself, or those of its PCN or locality; all for the ICB."""
+        practices = Organisation.objects.filter(type=OrganisationType.GP_PRACTICE)
+        if self.type == OrganisationType.ICB:
+            return practices
+        return practices.filter(models.Q(pk=self.pk) | models.Q(parent=self) | models.Q(parent__parent=self))
+
     def ancestors(self) -> list[Organisation]:
         """This organisation's parents, nearest first."""
         chain: list[Organisation] = []
@@ -75,6 +82,11 @@ class User(AbstractUser):
     def has_permission(self, permission: Permission) -> bool:
         """Whether this user's role grants ``permission`` (inactive users have none)."""
         return self.is_active and permission in permissions_for(self.role)
+
+    @property
+    def sees_aggregates_only(self) -> bool:
+        """Users who never see records (e.g. ICB analysts) get small numbers suppressed on aggregate pages."""
+        return not self.has_permission(Permission.VIEW_RECORD)
 
     @property
     def permissions(self) -> frozenset[Permission]:

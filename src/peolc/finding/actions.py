@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from peolc.core.actions import require_permission
@@ -17,10 +17,10 @@ from peolc.finding import models as m
 def practices_in_scope(user: User) -> QuerySet[Organisation]:
     """Practices whose candidates ``user`` may see: their own practice, or the practices of their PCN or locality."""
     organisation = user.organisation
-    practices = Organisation.objects.filter(type=OrganisationType.GP_PRACTICE, active=True)
+    # Candidates are identifiable: the whole ICB is not a care relationship with anyone.
     if organisation is None or organisation.type == OrganisationType.ICB:
-        return practices.none()
-    return practices.filter(Q(pk=organisation.pk) | Q(parent=organisation) | Q(parent__parent=organisation))
+        return Organisation.objects.none()
+    return organisation.practices().filter(active=True)
 
 
 def open_candidates(actor: User, practice: Organisation) -> QuerySet[m.Candidate]:

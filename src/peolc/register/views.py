@@ -131,11 +131,7 @@ def _default_practice(user) -> Organisation | None:
 def import_register(request: HttpRequest) -> HttpResponse:
     """Upload a practice's existing register as CSV: every row is checked and all are imported, or none."""
     organisation = request.user.organisation
-    practices = Organisation.objects.filter(type="gp_practice", active=True)
-    if organisation is None:
-        practices = practices.none()
-    elif organisation.type != "icb":
-        practices = practices.filter(Q(pk=organisation.pk) | Q(parent=organisation) | Q(parent__parent=organisation))
+    practices = organisation.practices().filter(active=True) if organisation else Organisation.objects.none()
     form = f.ImportRegisterForm(request.POST or None, request.FILES or None, practices=practices.order_by("name"),
                                 initial={"practice": _default_practice(request.user)})
     problems: list[str] = []
@@ -440,9 +436,7 @@ def _prevalence(user) -> list[dict]:
     organisation = user.organisation
     if organisation is None:
         return []
-    practices = Organisation.objects.filter(type="gp_practice")
-    if organisation.type != "icb":
-        practices = practices.filter(Q(pk=organisation.pk) | Q(parent=organisation) | Q(parent__parent=organisation))
+    practices = organisation.practices()
     counts = {
         row["practice"]: row["n"]
         for row in access.people_in_scope(user).filter(entry__status="active").values("practice")
