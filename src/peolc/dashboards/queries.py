@@ -8,7 +8,6 @@ from importlib import resources
 
 from django.db.models import QuerySet
 
-from peolc.core.permissions import Permission
 from peolc.dashboards import models as m
 
 PERIOD_TYPE_LABELS = {"rolling_12_months": "Rolling 12 months", "financial_year": "Financial year",
@@ -65,15 +64,10 @@ def selection(params) -> Selection | None:
     return Selection(period_type, period, kind, code, name)
 
 
-def aggregate_only(user) -> bool:
-    """Users who never see records see small numbers suppressed."""
-    return not user.has_permission(Permission.VIEW_RECORD)
-
-
 def visible(values: QuerySet[m.IndicatorValue], user) -> list[m.IndicatorValue]:
     """Values as ``user`` may see them: for aggregate-only users suppressed figures are blanked."""
     rows = list(values)
-    if aggregate_only(user):
+    if user.sees_aggregates_only:
         for row in rows:
             if row.suppressed:
                 # As the pipeline's suppressed table: no figure, interval, comparison or trend survives.

@@ -28,7 +28,7 @@ def _context(request: HttpRequest, selection: queries.Selection | None) -> dict:
         "selection": selection, "period_types": queries.PERIOD_TYPE_LABELS,
         "periods": queries.periods(selection.period_type) if selection else [],
         "areas": queries.areas() if selection else [], "area_type_labels": queries.AREA_TYPE_LABELS,
-        "comparison_tags": COMPARISON_TAGS, "aggregate_only": queries.aggregate_only(request.user),
+        "comparison_tags": COMPARISON_TAGS, "aggregate_only": request.user.sees_aggregates_only,
     }
 
 

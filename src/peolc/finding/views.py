@@ -92,7 +92,7 @@ def population(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "practice")
     if level not in LEVEL_LABELS:
         level = "practice"
-    aggregate_only = not request.user.has_permission(Permission.VIEW_RECORD)
+    aggregate_only = request.user.sees_aggregates_only
     names = dict(Organisation.objects.values_list("code", "name"))
     prevalence, segments, chart = [], [], None
     if run is not None:
