@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from markupsafe import Markup
 
 from peolc import nhs_number
 from peolc.core.forms import date_parts
-from peolc.core.navigation import navigation_for
+from peolc.core.navigation import header_for, navigation_for
 from peolc.core.permissions import Permission
 
 
@@ -58,6 +63,27 @@ def format_nhs_number(value: str) -> str:
     return nhs_number.format(value) if nhs_number.is_valid(value or "") else (value or "")
 
 
+def memoised_components(env: Environment, maxsize: int = 1024):
+    """A ``component(name, params)`` global that renders an NHS.UK component macro once per distinct ``params``.
+
+    The header and footer are on every page and their macros cost about a millisecond a request, a tenth of the
+    emergency summary's budget; their output depends only on their parameters (the user's name and organisation, the
+    navigation and which entry is current), so it is kept, per process, keyed by those parameters. Parameters must
+    be JSON: nothing request-specific such as a CSRF token may go in, or every request would miss.
+    """
+
+    @lru_cache(maxsize=maxsize)
+    def render(name: str, params: str) -> Markup:
+        macro_name = re.sub(r"-(\w)", lambda match: match.group(1).upper(), name)
+        macro = getattr(env.get_template(f"nhsuk/components/{name}/macro.jinja").module, macro_name)
+        return macro(json.loads(params))  # a macro of an autoescaping environment returns Markup
+
+    def component(name: str, params: dict) -> Markup:
+        return render(name, json.dumps(params, sort_keys=True))
+
+    return component
+
+
 def environment(**options) -> Environment:
     """Build the Jinja2 environment Django's backend uses."""
     options.pop("loader", None)
@@ -80,6 +106,7 @@ def environment(**options) -> Environment:
             "static": static,
             "url": url,
             "navigation_for": navigation_for,
+            "header_for": header_for,
             "widget_name": widget_name,
             "page_url": page_url,
             "date_parts": date_parts,
@@ -91,4 +118,5 @@ def environment(**options) -> Environment:
             "NHSUK_ASSET_PATH": settings.STATIC_URL + "nhsuk/assets",
         }
     )
+    env.globals["component"] = memoised_components(env)
     return env

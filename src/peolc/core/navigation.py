@@ -51,3 +51,21 @@ def navigation_for(user, current_path: str) -> list[dict]:
     if matches:
         max(matches, key=lambda i: len(i["href"]))["current"] = True
     return items
+
+
+def header_for(request) -> dict:
+    """The NHS.UK header's parameters for this request: service name, navigation and, when signed in, who is signed
+    in with a sign-out button (it submits the page's ``sign-out`` form, which carries the CSRF token)."""
+    user = request.user
+    params = {
+        "service": {"text": "Palliative and end of life care", "href": reverse("home")},
+        "logo": {"href": reverse("home")},
+        "navigation": {"items": navigation_for(user, request.path)},
+    }
+    if user.is_authenticated:
+        params["account"] = {"items": [
+            {"text": user.get_full_name() or user.username, "icon": True},
+            {"text": user.organisation.name if user.organisation else "No organisation"},
+            {"html": '<button class="nhsuk-header__account-button" form="sign-out">Sign out</button>'},
+        ]}
+    return params

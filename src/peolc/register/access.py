@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from peolc.core.models import OrganisationType, User
 from peolc.core.permissions import Permission
-from peolc.register.models import BreakGlassAccess, CareTeamMember, Person
+from peolc.register.models import BreakGlassAccess, Person
 
 RELATIONSHIP = "relationship"
 BREAK_GLASS = "break_glass"
@@ -38,8 +38,8 @@ def people_in_scope(user: User | None) -> QuerySet[Person]:
 
 
 def has_relationship(user: User | None, person: Person) -> bool:
-    """The same rule as ``people_in_scope``, for one person: the practice chain is checked in Python (it is loaded
-    with the record), so only the care team costs a query."""
+    """The same rule as ``people_in_scope``, for one person, checked in Python: the practice chain and the care team
+    are loaded with the record, so a record page pays no query for it (a person loaded alone pays one)."""
     if not _signed_in(user) or user.organisation_id is None:
         return False
     organisation = user.organisation
@@ -48,7 +48,8 @@ def has_relationship(user: User | None, person: Person) -> bool:
         chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent_id else None}
         if organisation.pk in chain:
             return True
-    return CareTeamMember.objects.filter(person=person).filter(Q(user=user) | Q(organisation=organisation)).exists()
+    return any(member.user_id == user.pk or member.organisation_id == organisation.pk
+               for member in person.care_team.all())
 
 
 def active_break_glass(user: User | None, person: Person) -> BreakGlassAccess | None:
@@ -69,11 +70,16 @@ def record_access_basis(user: User | None, person: Person) -> str | None:
 
 
 def emergency_summary_basis(user: User | None, person: Person) -> str | None:
-    """Why ``user`` may open the emergency summary, or None if they may not."""
-    basis = record_access_basis(user, person)
-    if basis is None and _signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY):
+    """Why ``user`` may open the emergency summary, or None if they may not.
+
+    For urgent-care clinicians their role comes before break-glass: the summary is theirs to see whatever grant they
+    hold, so the busiest reader of summaries pays no lookup for one (their grants still open the full record).
+    """
+    if _signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY):
+        if user.has_permission(Permission.VIEW_RECORD) and has_relationship(user, person):
+            return RELATIONSHIP
         return URGENT_CARE
-    return basis
+    return record_access_basis(user, person)
 
 
 def may_break_glass(user: User | None, person: Person) -> bool:

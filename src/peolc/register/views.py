@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.forms.models import model_to_dict as forms_model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +29,10 @@ from peolc.register import models as m
 from peolc.register.sections import SECTIONS
 
 RECORD_RELATED = ("practice__parent", "entry", "preferences", "respect", "acp", "anticipatory_care", "after_death")
-RECORD_PREFETCH = ("care_team__organisation", "carers", "anticipatory_medicines", "sections")
+RECORD_PREFETCH = (
+    Prefetch("care_team", queryset=m.CareTeamMember.objects.select_related("organisation")),
+    "carers", "anticipatory_medicines", "sections",
+)
 
 
 def load_person(pk) -> m.Person:
@@ -193,7 +196,6 @@ def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
         "after_death": display.one_to_one(person, "after_death"),
         "unreviewed": [SECTIONS[n].title for n, s in states.items() if s.version and not s.reviewed],
         "coordinators": [c for c in person.care_team.all() if c.role == "coordinator"],
-        "may_open_record": basis in (access.RELATIONSHIP, access.BREAK_GLASS),
         "generated_at": timezone.now(),
     })
 

@@ -140,6 +140,14 @@ def test_break_glass_grants_time_limited_access_with_the_reason_audited(users, p
     no_identifiers_in_audit(person)
 
 
+def test_urgent_care_sees_the_summary_by_role_even_holding_break_glass_which_opens_the_record(users, person, events):
+    urgent = users["urgent"]
+    break_glass(urgent, person, "Attending a 999 call at the patient's home")
+    assert open_emergency_summary(urgent, person) == access.URGENT_CARE
+    assert events("record.view")[-1].details == {"what": "emergency_summary", "basis": "urgent_care"}
+    assert open_record(urgent, person) == access.BREAK_GLASS
+
+
 def test_break_glass_lets_the_clinician_edit_while_it_lasts(users, person):
     break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
     state = update_section(users["hospital"], person, "preferences", expected_version=0,
