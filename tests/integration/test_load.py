@@ -5,7 +5,8 @@ import pytest
 
 from peolc.cli import main
 from peolc.core.models import AuditEvent, Organisation, User
-from peolc.register.models import Person, RecordSection, SectionVersion
+from peolc.register import summary
+from peolc.register.models import EmergencySummary, Person, RecordSection, SectionVersion
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,10 @@ def test_load_brings_in_organisations_demo_users_and_the_register(db, settings, 
     assert SectionVersion.objects.filter(person=person, version=1).count() == RecordSection.objects.filter(
         person=person).count()
     assert AuditEvent.objects.filter(action="register.load", actor_username="peolc load").count() == 1
+    # Every loaded person's emergency summary is stored, and is what their record builds afresh.
+    assert EmergencySummary.objects.count() == Person.objects.count()
+    for kept in EmergencySummary.objects.select_related("person")[:200]:
+        assert kept.content == summary.content(summary.parts_of(kept.person))
 
     assert main(["load", "--data", str(tiny_ics)]) == 0  # safe to re-run: nothing new
     assert Person.objects.count() == snapshot.num_rows

@@ -14,7 +14,7 @@ from peolc.core.actions import require_permission
 from peolc.core.audit import record_event
 from peolc.core.models import Organisation, OrganisationType, User
 from peolc.core.permissions import Permission
-from peolc.register import access
+from peolc.register import access, summary
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS, Section, differences, snapshot
 
@@ -286,6 +286,7 @@ def update_section(
         state = _save_version(actor, person, section, state, before, review_date)
         if section.name == "after_death":
             _close_entry_on_death(actor, person, today)
+        summary.refresh(person)
     return state
 
 
@@ -312,6 +313,7 @@ def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_
             raise EditConflict(state)
         state.reviewed_at, state.reviewed_by = timezone.now(), actor.get_username()
         state.save()
+        summary.refresh(person)
         record_event(actor, "record.review", object_type="person", object_id=_person_ref(person),
                      details={"section": section.name, "version": state.version})
     return state
@@ -360,6 +362,7 @@ def add_to_register(
         record_event(actor, "register.add", object_type="person", object_id=_person_ref(new_person),
                      details={"practice": new_person.practice.code, "route": new_entry.identification_route},
                      system_actor=system_actor or "system")
+        summary.refresh(new_person)
     return new_person
 
 

@@ -8,7 +8,7 @@ reviewed: it comes from clinical systems, not from a non-clinician's entry.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -20,6 +20,7 @@ from django.db import transaction
 from peolc.core.audit import record_event
 from peolc.core.models import Organisation
 from peolc.register import models as m
+from peolc.register import summary
 from peolc.register.sections import SECTIONS, section_data
 
 GIVEN_NAMES = {
@@ -199,7 +200,21 @@ class _Builder:
                                              changed_by="peolc load"))
         m.RecordSection.objects.bulk_create(states, batch_size=500)
         m.SectionVersion.objects.bulk_create(versions, batch_size=500)
+        summary.build_all(self._record_parts(states))
         return {"people": len(self.rows.get(m.Person, [])), "sections": len(states)}
+
+
+    def _record_parts(self, states: list[m.RecordSection]) -> Iterable[summary.RecordParts]:
+        parts = {id(person): summary.RecordParts(person=person) for person in self.rows.get(m.Person, [])}
+        for name, model in summary.ONE_TO_ONE.items():
+            for instance in self.rows.get(model, []):
+                setattr(parts[id(instance.person)], name, instance)
+        for model, name in ((m.AnticipatoryMedicine, "medicines"), (m.Carer, "carers")):
+            for instance in self.rows.get(model, []):
+                getattr(parts[id(instance.person)], name).append(instance)
+        for state in states:
+            parts[id(state.person)].states.append(state)
+        return parts.values()
 
 
 def _data(section, instances: list) -> dict:

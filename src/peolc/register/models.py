@@ -240,3 +240,15 @@ class BreakGlassAccess(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["user", "person", "expires_at"])]
+
+
+class EmergencySummary(models.Model):
+    """The emergency summary's clinical content as display text, rebuilt by every change to the record.
+
+    A read model (see :mod:`peolc.register.summary`): the page reads this one row instead of every section.
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="emergency_summary")
+    content = models.JSONField()
+    built_at = models.DateTimeField()
