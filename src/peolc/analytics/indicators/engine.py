@@ -24,7 +24,7 @@ from peolc.analytics import stats
 from peolc.analytics.indicators import aggregate as agg
 from peolc.analytics.indicators import cohorts
 from peolc.analytics.indicators.definitions import Count, Definition, load_definitions
-from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids, lookup
+from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, decode, group_ids, lookup
 from peolc.analytics.indicators.periods import Period, build_periods, periods_table
 from peolc.analytics.indicators.suppression import prepare_vocabulary, suppress
 
@@ -646,13 +646,13 @@ def _to_arrow(
             full[name] = vocab[name].decode(values[name])
         elif name == "area_name":
             names = [organisations.get(code, (code, None))[0] for code in vocab["area_code"].strings]
-            full[name] = _decode(values["area_code"], names)
+            full[name] = decode(values["area_code"], names)
         elif name == "benchmark_period":
-            full[name] = _decode(values[name], vocab["period"].strings)
+            full[name] = decode(values[name], vocab["period"].strings)
         elif name in LABELS:
-            full[name] = _decode(values[name], LABELS[name])
+            full[name] = decode(values[name], LABELS[name])
             if redact:
-                redacted[name] = _decode(values[name], LABELS[name], hidden)
+                redacted[name] = decode(values[name], LABELS[name], hidden)
         elif pa.types.is_floating(dtype):
             figures = values[name].astype(float)
             full[name] = pa.array(figures, dtype, from_pandas=True)
@@ -661,13 +661,6 @@ def _to_arrow(
         else:
             full[name] = pa.array(values[name].astype(bool), dtype)
     return pa.table(full), pa.table({name: redacted.get(name, column) for name, column in full.items()})
-
-
-def _decode(codes: np.ndarray, strings: Sequence[str], hidden: np.ndarray | None = None) -> pa.Array:
-    """Strings from integer codes, null where the code is -1 or ``hidden`` is true."""
-    null = codes < 0 if hidden is None else (codes < 0) | hidden
-    indices = pa.array(codes, pa.int32(), mask=null if null.any() else None)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(strings, pa.string())).cast(pa.string())
 
 
 def definitions_table(chosen: Sequence[Definition]) -> pa.Table:

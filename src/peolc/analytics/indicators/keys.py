@@ -43,8 +43,15 @@ class Vocabulary:
 
     def decode(self, codes: np.ndarray) -> pa.Array:
         """An Arrow string column from codes."""
-        dictionary = pa.array(self.strings, pa.string())
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).cast(pa.string())
+        return decode(codes, self.strings)
+
+
+def decode(codes: np.ndarray, strings: Sequence[str], hidden: np.ndarray | None = None) -> pa.Array:
+    """Strings from integer codes into ``strings``, null where the code is -1 or ``hidden`` is true."""
+    null = codes < 0 if hidden is None else (codes < 0) | hidden
+    indices = pa.array(codes, pa.int32(), mask=null if null.any() else None)
+    # A take from the strings is an order of magnitude faster than casting a dictionary array to strings.
+    return pc.take(pa.array(strings, pa.string()), indices)
 
 
 def joint_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
