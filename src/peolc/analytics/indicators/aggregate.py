@@ -74,9 +74,12 @@ class CohortPlan:
         return key
 
 
-def _aggregates(table: ir.Table, plan: CohortPlan) -> dict[str, ir.Value]:
+def _aggregates(table: ir.Table, plan: CohortPlan, medians: bool) -> dict[str, ir.Value]:
+    """The plan's median measures (``medians``) or its additive ones (counts and sums), named as in the result."""
     names = {}
     for index, (_key, count) in enumerate(sorted(plan.measures.items())):
+        if bool(count.median) != medians:
+            continue
         where = predicate(table, count.where)
         if count.median:
             # Nulls are left out of a median; Spark cannot take a filter on its percentile function.
@@ -111,21 +114,69 @@ def aggregate(
     practice-level figures to all persons only).
     """
     cohort = cohort.filter(cohort.period_type.isin(sorted(plan.period_types)))
-    pairs = [
-        (area_type, breakdown)
-        for area_type in AREA_COLUMNS
-        for breakdown in sorted(plan.breakdowns & set(area_breakdowns[area_type]))
-    ]
-    if not pairs:
+    levels = {
+        breakdown: [a for a in AREA_COLUMNS if breakdown in area_breakdowns[a]] for breakdown in sorted(plan.breakdowns)
+    }
+    levels = {breakdown: wanted for breakdown, wanted in levels.items() if wanted}
+    if not levels:
         return pa.table({})
-    # One pass over the cohort repeated once per (area level, breakdown) pair, rather than a union of one aggregation
-    # per pair: a single shuffle on Spark and a single hash aggregation on DuckDB.
-    groupings = ibis.memtable({"area_type": [a for a, _ in pairs], "breakdown": [b for _, b in pairs]})
-    crossed = cohort.cross_join(groupings)
-    area_code = ibis.cases(*((crossed.area_type == a, crossed[c]) for a, c in AREA_COLUMNS.items()))
-    value = ibis.cases(
-        *((crossed.breakdown == b, crossed[b]) for b in sorted(plan.breakdowns) if b != "all"), else_=ibis.literal(ALL)
-    )
-    grouped = crossed.mutate(area_code=area_code, breakdown_value=value)
     keys = [*KEY_COLUMNS, *([strata] if strata else [])]
-    return con.to_pyarrow(grouped.group_by(keys).aggregate(**_aggregates(grouped, plan)))
+    parts = [
+        part for part in (_additive(cohort, plan, levels, keys), _medians(cohort, plan, levels, keys))
+        if part is not None
+    ]
+    # Both parts have a row for every cell (the same cohort rows, grouped the same way), so an inner join keeps all.
+    result = parts[0] if len(parts) == 1 else parts[0].join(parts[1], keys)
+    return con.to_pyarrow(result)
+
+
+def _breakdown_value(table: ir.Table, breakdowns: list[str]) -> ir.Value:
+    return ibis.cases(*((table.breakdown == b, table[b]) for b in breakdowns if b != "all"), else_=ibis.literal(ALL))
+
+
+def _additive(
+    cohort: ir.Table, plan: CohortPlan, levels: dict[str, list[str]], keys: list[str]
+) -> ir.Table | None:
+    """Counts and sums: each breakdown grouped once, at the finest area level that wants it, then added up to the
+    coarser levels (practices make PCNs, PCNs localities, localities the ICB).
+
+    Fanning every cohort row out once per breakdown rather than once per (area level, breakdown) pair is the
+    cohort's largest cost cut by up to four.
+    """
+    if all(count.median for count in plan.measures.values()):
+        return None
+    order = list(AREA_COLUMNS)
+    finest = {breakdown: order.index(wanted[-1]) for breakdown, wanted in levels.items()}
+    crossed = cohort.cross_join(ibis.memtable({"breakdown": list(finest), "finest": list(finest.values())}))
+    # Area columns finer than a breakdown's finest level are blanked, so its rows group at that level.
+    areas = {
+        column: ibis.ifelse(crossed.finest >= order.index(area), crossed[column], ibis.null("string"))
+        for area, column in AREA_COLUMNS.items()
+    }
+    grouped = crossed.mutate(breakdown_value=_breakdown_value(crossed, list(levels)), **areas)
+    measures = _aggregates(grouped, plan, medians=False)
+    cell = [key for key in keys if key not in ("area_type", "area_code")]
+    base = grouped.group_by([*cell, *AREA_COLUMNS.values()]).aggregate(**measures)
+    rolled = []
+    for area, column in AREA_COLUMNS.items():
+        wanted = [breakdown for breakdown, at in levels.items() if area in at]
+        if wanted:
+            rows = base.filter(base.breakdown.isin(wanted))
+            level = rows.group_by([*cell, rows[column].name("area_code")]).aggregate(
+                **{name: rows[name].sum() for name in measures}
+            )
+            rolled.append(level.mutate(area_type=ibis.literal(area)).select(*keys, *measures))
+    return ibis.union(*rolled) if len(rolled) > 1 else rolled[0]
+
+
+def _medians(cohort: ir.Table, plan: CohortPlan, levels: dict[str, list[str]], keys: list[str]) -> ir.Table | None:
+    """Medians, which cannot be added up: one pass over the cohort repeated once per (area level, breakdown) pair."""
+    if not any(count.median for count in plan.measures.values()):
+        return None
+    pairs = [(area, breakdown) for breakdown, at in levels.items() for area in at]
+    crossed = cohort.cross_join(
+        ibis.memtable({"area_type": [a for a, _ in pairs], "breakdown": [b for _, b in pairs]})
+    )
+    area_code = ibis.cases(*((crossed.area_type == a, crossed[c]) for a, c in AREA_COLUMNS.items()))
+    grouped = crossed.mutate(area_code=area_code, breakdown_value=_breakdown_value(crossed, list(levels)))
+    return grouped.group_by(keys).aggregate(**_aggregates(grouped, plan, medians=True))
