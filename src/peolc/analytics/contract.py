@@ -220,6 +220,19 @@ def _patient_id(description: str = "Pseudonymous person identifier; joins every 
     return Column("patient_id", "int64", description, references="patients.patient_id")
 
 
+def _organisation(name: str, description: str, org_types: tuple[str, ...], *, nullable: bool = False) -> Column:
+    """A column holding an organisation's code, which must be in ``organisations`` and of one of ``org_types``."""
+    return Column(
+        name,
+        "string",
+        description,
+        nullable=nullable,
+        coding="ODS",
+        references="organisations.code",
+        org_types=org_types,
+    )
+
+
 _PRACTICE = ("gp_practice",)
 
 TABLES: tuple[Table, ...] = (
@@ -241,14 +254,11 @@ TABLES: tuple[Table, ...] = (
                 coding="ODS",
                 references="organisations.code",
             ),
-            Column(
+            _organisation(
                 "locality_code",
-                "string",
                 "Code of the locality the organisation sits in; null for the ICB and ICS-wide providers.",
+                ("locality",),
                 nullable=True,
-                coding="ODS",
-                references="organisations.code",
-                org_types=("locality",),
             ),
             Column("postcode", "string", "Postcode of the main site.", nullable=True, coding="postcode"),
             Column(
@@ -342,30 +352,9 @@ TABLES: tuple[Table, ...] = (
         (
             Column("registration_id", "int64", "Row identifier (unique)."),
             _patient_id(),
-            Column(
-                "practice_code",
-                "string",
-                "GP practice.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=_PRACTICE,
-            ),
-            Column(
-                "pcn_code",
-                "string",
-                "Primary care network of the practice.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("pcn",),
-            ),
-            Column(
-                "locality_code",
-                "string",
-                "Locality of the practice.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("locality",),
-            ),
+            _organisation("practice_code", "GP practice.", _PRACTICE),
+            _organisation("pcn_code", "Primary care network of the practice.", ("pcn",)),
+            _organisation("locality_code", "Locality of the practice.", ("locality",)),
             Column("start_date", "date", "First day of registration."),
             Column("end_date", "date", "Last day of registration; null while registered.", nullable=True),
             Column(
@@ -388,14 +377,11 @@ TABLES: tuple[Table, ...] = (
             _patient_id("Pseudonymous person identifier (unique: one death per person)."),
             Column("date_of_death", "date", "Date of death."),
             Column("place_of_death", "string", "Place of death category.", allowed=PLACES_OF_DEATH),
-            Column(
+            _organisation(
                 "place_of_death_code",
-                "string",
                 "Organisation where death occurred (hospital trust, hospice, care home); null for home and other.",
+                ("acute_trust", "hospice", "care_home"),
                 nullable=True,
-                coding="ODS",
-                references="organisations.code",
-                org_types=("acute_trust", "hospice", "care_home"),
             ),
             Column("underlying_cause", "string", "Underlying cause of death.", coding="ICD-10"),
             Column(
@@ -414,14 +400,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("spell_id", "int64", "Spell identifier (unique)."),
             _patient_id(),
-            Column(
-                "provider_code",
-                "string",
-                "Provider trust.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("acute_trust", "community_provider", "hospice"),
-            ),
+            _organisation("provider_code", "Provider trust.", ("acute_trust", "community_provider", "hospice")),
             Column("admission_date", "date", "Date of admission."),
             Column("discharge_date", "date", "Date of discharge; null if still in hospital at extract.", nullable=True),
             Column(
@@ -451,14 +430,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("attendance_id", "int64", "Attendance identifier (unique)."),
             _patient_id(),
-            Column(
-                "provider_code",
-                "string",
-                "Provider trust.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("acute_trust", "urgent_care"),
-            ),
+            _organisation("provider_code", "Provider trust.", ("acute_trust", "urgent_care")),
             Column("arrival_date", "date", "Date of arrival."),
             Column("arrival_mode", "string", "How the person arrived.", allowed=ARRIVAL_MODES),
             Column("disposal", "string", "Outcome of the attendance.", allowed=ED_DISPOSALS),
@@ -482,14 +454,7 @@ TABLES: tuple[Table, ...] = (
             Column("event_date", "date", "Date the entry applies to."),
             Column("snomed_code", "string", "SNOMED CT concept identifier.", coding="SNOMED CT"),
             Column("value", "float64", "Numeric value where the code carries one (e.g. a score).", nullable=True),
-            Column(
-                "practice_code",
-                "string",
-                "Practice that recorded the entry.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=_PRACTICE,
-            ),
+            _organisation("practice_code", "Practice that recorded the entry.", _PRACTICE),
         ),
         dates_not_after_death=("event_date",),
     ),
@@ -514,14 +479,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("residency_id", "int64", "Row identifier (unique)."),
             _patient_id(),
-            Column(
-                "care_home_code",
-                "string",
-                "Care home.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("care_home",),
-            ),
+            _organisation("care_home_code", "Care home.", ("care_home",)),
             Column("start_date", "date", "First day of residence."),
             Column("end_date", "date", "Last day of residence; null if still resident.", nullable=True),
             Column(
@@ -543,14 +501,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("contact_id", "int64", "Contact identifier (unique)."),
             _patient_id(),
-            Column(
-                "provider_code",
-                "string",
-                "Community provider.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("community_provider",),
-            ),
+            _organisation("provider_code", "Community provider.", ("community_provider",)),
             Column("contact_date", "date", "Date of contact."),
             Column("service", "string", "Service seen.", allowed=COMMUNITY_SERVICES),
             Column("contact_mode", "string", "How the contact happened.", allowed=CONTACT_MODES),
@@ -565,14 +516,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("contact_id", "int64", "Contact identifier (unique)."),
             _patient_id(),
-            Column(
-                "hospice_code",
-                "string",
-                "Hospice.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=("hospice",),
-            ),
+            _organisation("hospice_code", "Hospice.", ("hospice",)),
             Column("contact_date", "date", "Date of contact (admission date for inpatient stays)."),
             Column("setting", "string", "Setting of the contact.", allowed=HOSPICE_SETTINGS),
         ),
@@ -586,14 +530,7 @@ TABLES: tuple[Table, ...] = (
         "peolc register export, or the practice palliative care (QOF PC001) register",
         (
             _patient_id("Pseudonymous person identifier (unique)."),
-            Column(
-                "practice_code",
-                "string",
-                "Practice holding the register entry.",
-                coding="ODS",
-                references="organisations.code",
-                org_types=_PRACTICE,
-            ),
+            _organisation("practice_code", "Practice holding the register entry.", _PRACTICE),
             Column("date_added", "date", "Date added to the register."),
             Column("date_removed", "date", "Date removed from the register or died; null while on it.", nullable=True),
             Column(
