@@ -374,9 +374,7 @@ def register_at_midpoint(tables: dict[str, ir.Table], icb: str, midpoints: ir.Ta
     )
 
 
-def with_periods(cohort: ir.Table, periods: ir.Table, date_column: str) -> ir.Table:
-    """The cohort once per period its ``date_column`` falls in (a death in 2020 Q2 is in 2020, 2020/21, …)."""
-    joined = cohort.join(
-        periods, [cohort[date_column] >= periods.period_start, cohort[date_column] <= periods.period_end]
-    )
-    return joined.drop("period_start", "period_end", "midpoint", "years")
+def with_block(cohort: ir.Table, date_column: str) -> ir.Table:
+    """The cohort with the quarter its ``date_column`` falls in as ``block`` (see :func:`.periods.block_membership`)."""
+    day = cohort[date_column]
+    return cohort.mutate(block=(day.year() * 4 + (day.month() - 1) // 3).cast("int64"))

@@ -25,7 +25,7 @@ from peolc.analytics.indicators import aggregate as agg
 from peolc.analytics.indicators import cohorts
 from peolc.analytics.indicators.definitions import Count, Definition, load_definitions
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, decode, group_ids, lookup
-from peolc.analytics.indicators.periods import Period, build_periods, periods_table
+from peolc.analytics.indicators.periods import Period, block_membership, build_periods, periods_table
 from peolc.analytics.indicators.suppression import prepare_vocabulary, suppress
 
 Z95 = stats.z_value(stats.CONFIDENCE_95)
@@ -98,10 +98,10 @@ def compute(
     needed = set(plans) | set(strat_plans)
     cohort_tables: dict[str, ir.Table] = {}
     if "decedents" in needed:
-        # Materialised once per person, then joined to its periods inside each aggregation: a death falls in up
-        # to seven periods, and holding seven copies of every decedent costs memory at national scale.
-        people = _materialise(con, cohorts.decedents(tables, icb), "_ind_decedents")
-        cohort_tables["decedents"] = cohorts.with_periods(people, periods_mem, "date_of_death")
+        # Materialised once per person with the quarter they died in: counts are made per quarter and added up into
+        # periods, so no decedent is copied into the up to seven periods their death falls in.
+        people = cohorts.with_block(cohorts.decedents(tables, icb), "date_of_death")
+        cohort_tables["decedents"] = _materialise(con, people, "_ind_decedents")
     midpoint_cohorts = {"population": cohorts.population, "register": cohorts.register_at_midpoint}
     for name, build in midpoint_cohorts.items():
         if name in needed:
@@ -111,11 +111,15 @@ def compute(
             )
             cohort_tables[name] = _materialise(con, build(tables, icb, midpoints), f"_ind_{name}")
     vocab = {name: Vocabulary() for name in ("indicator_id", *agg.KEY_COLUMNS)}
-    flat = {c: _encode(agg.aggregate(con, cohort_tables[c], p, area_breakdowns), vocab) for c, p in plans.items()}
-    stratified = {
-        c: _encode(agg.aggregate(con, cohort_tables[c], p, area_breakdowns, strata="age5"), vocab)
-        for c, p in strat_plans.items()
-    }
+    blocks = ibis.memtable(block_membership(periods))
+
+    def aggregated(cohort: str, plan: agg.CohortPlan, strata: str | None = None) -> dict[str, np.ndarray]:
+        table = cohort_tables[cohort]
+        per_person = blocks if "block" in table.columns else None
+        return _encode(agg.aggregate(con, table, plan, area_breakdowns, strata, blocks=per_person), vocab)
+
+    flat = {c: aggregated(c, p) for c, p in plans.items()}
+    stratified = {c: aggregated(c, p, strata="age5") for c, p in strat_plans.items()}
     years = _period_lookup(vocab, periods, lambda p: p.years)
     pieces = []
     for d in chosen:

@@ -62,6 +62,34 @@ def build_periods(first: date, last: date) -> list[Period]:
     return [p for p in periods if p.start >= first and p.end <= last]
 
 
+def quarter_block(day: date) -> int:
+    """The calendar quarter a day falls in as one integer (year × 4 + quarter − 1): the block periods are made of."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def block_membership(periods: list[Period]) -> pa.Table:
+    """Each period as the quarters it is made of (``block``, ``period_type``, ``period``), a row per quarter.
+
+    Years, financial years, quarters and rolling 12 months ending at a quarter's end are all whole quarters, so a
+    count over a period is the sum of its quarters' counts: a cohort can be counted once per quarter and added up.
+    """
+    rows: dict[str, list] = {"block": [], "period_type": [], "period": []}
+    for p in periods:
+        first, last = quarter_block(p.start), quarter_block(p.end)
+        whole = p.start == _quarter_start(first) and p.end == _quarter_start(last + 1) - timedelta(days=1)
+        if not whole:
+            raise ValueError(f"period {p.period} is not made of whole calendar quarters")
+        for block in range(first, last + 1):
+            rows["block"].append(block)
+            rows["period_type"].append(p.period_type)
+            rows["period"].append(p.period)
+    return pa.table({"block": pa.array(rows["block"], pa.int64()), **{k: rows[k] for k in ("period_type", "period")}})
+
+
+def _quarter_start(block: int) -> date:
+    return date(block // 4, block % 4 * 3 + 1, 1)
+
+
 def periods_table(periods: list[Period]) -> pa.Table:
     """The periods as an Arrow table (period_type, period, period_start, period_end, midpoint, years)."""
     return pa.table(

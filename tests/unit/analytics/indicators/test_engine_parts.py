@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
+import pytest
 
 from peolc.analytics.indicators.definitions import load_definitions
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, lookup
-from peolc.analytics.indicators.periods import build_periods
+from peolc.analytics.indicators.periods import Period, block_membership, build_periods, quarter_block
 from peolc.analytics.indicators.suppression import suppress
 
 
@@ -22,6 +23,28 @@ def test_only_complete_periods_are_built():
     assert [p.period for p in rolling][0] == "12 months to 2019-12-31"
     assert len(rolling) == 5
     assert all(p.start <= p.midpoint <= p.end for p in periods)
+
+
+def test_every_period_is_the_quarters_it_spans():
+    periods = build_periods(date(2019, 1, 1), date(2021, 12, 31))
+    membership = block_membership(periods).to_pylist()
+    days_in_quarter = {}
+    for day in (date(2019, 1, 1) + timedelta(days=n) for n in range(3 * 366)):
+        days_in_quarter[quarter_block(day)] = days_in_quarter.get(quarter_block(day), 0) + 1
+    for p in periods:
+        blocks = [
+            row["block"] for row in membership if (row["period_type"], row["period"]) == (p.period_type, p.period)
+        ]
+        assert sum(days_in_quarter[b] for b in blocks) == (p.end - p.start).days + 1
+    assert quarter_block(date(2020, 3, 31)) + 1 == quarter_block(date(2020, 4, 1))
+    assert {row["block"] for row in membership if row["period"] == "2019/20"} == {
+        quarter_block(date(2019, 4, 1)) + n for n in range(4)
+    }
+
+
+def test_a_period_that_is_not_whole_quarters_is_refused():
+    with pytest.raises(ValueError, match="whole calendar quarters"):
+        block_membership([Period("rolling_12_months", "12 months to 2020-01-31", date(2019, 2, 1), date(2020, 1, 31))])
 
 
 def test_lookup_and_key_index_find_matching_rows():
