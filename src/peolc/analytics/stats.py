@@ -36,9 +36,11 @@ __all__ = [
     "CONFIDENCE_998",
     "IndexOfInequality",
     "Polarity",
+    "benchmark_significance",
     "byar_interval",
     "chi_square_linear_trend",
     "compare_to_benchmark",
+    "comparison_labels",
     "dsr",
     "european_standard_population_2013",
     "funnel_limits_proportion",
@@ -438,19 +440,29 @@ def compare_to_benchmark(
     Any NaN among the inputs gives "not compared". Source: OHID Fingertips technical guidance, "Comparing indicator
     values with a benchmark" (the RAG rating by confidence-interval overlap).
     """
+    labels = np.array(comparison_labels(polarity), dtype="<U12")
+    return labels[benchmark_significance(lower, upper, benchmark) + 2]
+
+
+def comparison_labels(polarity: Polarity) -> tuple[str, str, str, str]:
+    """The labels of :func:`benchmark_significance`'s codes −2, −1, 0 and 1 for ``polarity``."""
     if polarity not in ("higher_is_better", "lower_is_better", "no_judgement"):
         raise ValueError(f"unknown polarity {polarity!r}")
-    lo, hi, bench = np.broadcast_arrays(_floats(lower), _floats(upper), _floats(benchmark))
-    higher_label, lower_label = {
+    higher, lower = {
         "higher_is_better": ("better", "worse"),
         "lower_is_better": ("worse", "better"),
         "no_judgement": ("higher", "lower"),
     }[polarity]
-    labels = np.full(lo.shape, "similar", dtype="<U12")
-    labels[lo > bench] = higher_label
-    labels[hi < bench] = lower_label
-    labels[np.isnan(lo) | np.isnan(hi) | np.isnan(bench)] = "not compared"
-    return labels
+    return ("not compared", lower, "similar", higher)
+
+
+def benchmark_significance(lower: ArrayLike, upper: ArrayLike, benchmark: ArrayLike) -> npt.NDArray[np.int8]:
+    """:func:`compare_to_benchmark` as int8 codes: 1 significantly higher, −1 significantly lower, 0 similar and −2
+    not compared (a NaN among the inputs); a national run compares millions of values, and codes are 1 byte each."""
+    lo, hi, bench = np.broadcast_arrays(_floats(lower), _floats(upper), _floats(benchmark))
+    codes = (lo > bench).astype(np.int8) - (hi < bench).astype(np.int8)
+    codes[np.isnan(lo) | np.isnan(hi) | np.isnan(bench)] = -2
+    return codes
 
 
 # --------------------------------------------------------------------------------------------------------------------

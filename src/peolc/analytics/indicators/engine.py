@@ -121,34 +121,67 @@ def compute(
     flat = {c: aggregated(c, p) for c, p in plans.items()}
     stratified = {c: aggregated(c, p, strata="age5") for c, p in strat_plans.items()}
     years = _period_lookup(vocab, periods, lambda p: p.years)
-    pieces = []
-    for d in chosen:
-        if d.type == "dsr":
-            pieces.append(_dsr_values(d, stratified, strat_plans, years, vocab))
-        else:
-            pieces.append(_flat_values(d, flat, plans, years, vocab))
-    values = _concat(pieces)
+    vocab["indicator_id"].codes(d.id for d in chosen)
     organisations = _organisations(tables.get("organisations"))
     parents = {code: parent for code, (_name, parent) in organisations.items() if parent}
-    # One index of the rows on their full key serves the benchmarks and the suppression partitions; the codes the
-    # partitions make up are added first so its widths cover them.
+    # The codes the suppression partitions make up are added first, so the key indexes' widths cover them.
     prepare_vocabulary(vocab, parents)
-    index = row_index(values, vocab)
-    _add_benchmarks(values, chosen, vocab, index)
-    _add_trends(values, chosen, vocab, periods)
-    values["suppressed"], primary = suppress(values, chosen, vocab, parents, index)
-    values["suppression_reason"] = np.where(primary, 0, np.where(values["suppressed"], 1, -1)).astype(np.int8)
-    inequalities = _inequalities(values, chosen, vocab)
-    full, redacted = _to_arrow(values, vocab, organisations)
+    values: dict[str, tuple[pa.Table, pa.Table]] = {}
+    inequalities: dict[str, pa.Table] = {}
+    # One family at a time: a national run's arrays stay a family's size instead of every indicator's, which in
+    # fresh memory (page faults) cost more than the statistics computed in it.
+    for family in _families(chosen):
+        pieces = [
+            _dsr_values(d, stratified, strat_plans, years, vocab)
+            if d.type == "dsr"
+            else _flat_values(d, flat, plans, years, vocab)
+            for d in family
+        ]
+        family_values = _statistics(_concat(pieces), family, vocab, periods, parents, icb)
+        full, redacted = _to_arrow(family_values, vocab, organisations)
+        family_inequalities = _inequalities(family_values, family, vocab)
+        offset = 0
+        for d, piece in zip(family, pieces, strict=True):
+            rows = piece["period"].size
+            values[d.id] = (full.slice(offset, rows), redacted.slice(offset, rows))
+            offset += rows
+            inequalities[d.id] = family_inequalities.filter(pc.equal(family_inequalities["indicator_id"], d.id))
     return Results(
-        values=full,
-        values_suppressed=redacted,
-        inequalities=inequalities,
+        values=pa.concat_tables(values[d.id][0] for d in chosen),
+        values_suppressed=pa.concat_tables(values[d.id][1] for d in chosen),
+        inequalities=pa.concat_tables(inequalities[d.id] for d in chosen),
         definitions=definitions_table(chosen),
         periods=periods_table(periods)
         .drop(["midpoint"])
         .append_column("period_order", pa.array([p.order for p in periods], pa.int32())),
     )
+
+
+def _families(chosen: Sequence[Definition]) -> list[tuple[Definition, ...]]:
+    """The definitions in the groups whose figures are suppressed together: each indicator on its own, except the
+    members of one ``complement_group`` (their cells add up to a shared total, so they protect each other)."""
+    families: dict[str, list[Definition]] = {}
+    for d in chosen:
+        families.setdefault(d.suppression.get("complement_group") or f"indicator {d.id}", []).append(d)
+    return [tuple(members) for members in families.values()]
+
+
+def _statistics(
+    values: dict[str, np.ndarray],
+    family: Sequence[Definition],
+    vocab: dict[str, Vocabulary],
+    periods: list[Period],
+    parents: dict[str, str],
+    icb: str,
+) -> dict[str, np.ndarray]:
+    """Benchmarks, trends and suppression added to one family's values."""
+    # One index of the rows on their full key serves the benchmarks and the suppression partitions.
+    index = row_index(values, vocab)
+    _add_benchmarks(values, family, vocab, icb, index)
+    _add_trends(values, family, vocab, periods)
+    values["suppressed"], primary = suppress(values, family, vocab, parents, index)
+    values["suppression_reason"] = np.where(primary, 0, np.where(values["suppressed"], 1, -1)).astype(np.int8)
+    return values
 
 
 def _encode(table: pa.Table, vocab: dict[str, Vocabulary]) -> dict[str, np.ndarray]:
@@ -358,7 +391,8 @@ def _add_benchmarks(
     values: dict[str, np.ndarray],
     chosen: Sequence[Definition],
     vocab: dict[str, Vocabulary],
-    index: KeyIndex | None = None,
+    icb_code: str,
+    index: KeyIndex,
 ) -> None:
     """ICB figures against England (same year, else the latest earlier one); every other figure against the ICB's.
 
@@ -371,10 +405,8 @@ def _add_benchmarks(
     breakdown, group = v["breakdown"], v["breakdown_value"]
     icb = vocab["area_type"].code("icb")
     all_breakdown, all_value = vocab["breakdown"].code("all"), vocab["breakdown_value"].code(agg.ALL)
-    if index is None:
-        index = row_index(values, vocab)
     area = v["area_code"]
-    icb_area = np.full(n, vocab["area_code"].code(icb_code_of(values, vocab)))
+    icb_area = np.full(n, vocab["area_code"].code(icb_code))
     same_group = index.find([ind, ptype, period, np.full(n, icb), icb_area, breakdown, group])
     all_persons = index.find(
         [ind, ptype, period, np.full(n, icb), area, np.full(n, all_breakdown), np.full(n, all_value)]
@@ -408,14 +440,13 @@ def _add_benchmarks(
     comparison_998 = comparison.copy()
     for polarity in sorted({d.polarity for d in chosen}):
         rows = np.flatnonzero(np.isin(ind, vocab["indicator_id"].codes(d.id for d in chosen if d.polarity == polarity)))
+        labels = stats.comparison_labels(polarity)  # type: ignore[arg-type]
+        label_codes = np.array([COMPARISONS.index(label) for label in labels], np.int8)
         for target, level in ((comparison, "95"), (comparison_998, "998")):
-            labels = stats.compare_to_benchmark(
-                v[f"lower_{level}"][rows],
-                v[f"upper_{level}"][rows],
-                bench[rows],
-                polarity,  # type: ignore[arg-type]
+            significance = stats.benchmark_significance(
+                v[f"lower_{level}"][rows], v[f"upper_{level}"][rows], bench[rows]
             )
-            target[rows] = _label_codes(labels, COMPARISONS)
+            target[rows] = label_codes[significance + 2]
     values.update(
         benchmark_type=kind,
         benchmark_value=bench,
@@ -425,24 +456,10 @@ def _add_benchmarks(
     )
 
 
-def _label_codes(labels: np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
-    """Int8 codes of a string array whose values all come from ``vocabulary``."""
-    codes = np.full(labels.shape, -1, dtype=np.int8)
-    for code, label in enumerate(vocabulary):
-        codes[labels == label] = code
-    return codes
-
-
 def row_index(values: dict[str, np.ndarray], vocab: dict[str, Vocabulary]) -> KeyIndex:
     """An index of the result's rows on their full key (indicator, period, area, breakdown)."""
     names = ("indicator_id", *agg.KEY_COLUMNS)
     return KeyIndex([values[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
-
-
-def icb_code_of(values: dict[str, np.ndarray], vocab: dict[str, Vocabulary]) -> str:
-    """The ICB's area code in the result."""
-    rows = np.flatnonzero(values["area_type"] == vocab["area_type"].code("icb"))
-    return vocab["area_code"].strings[values["area_code"][rows[0]]] if rows.size else ""
 
 
 def _end_year(period_type: str, period: str) -> int:
