@@ -105,7 +105,7 @@ def _partitions(
     all_breakdown = vocab["breakdown"].code("all")
     everyone = [np.full(n, all_breakdown), np.full(n, vocab["breakdown_value"].code("All"))]
     total = index.find([ind, ptype, period, atype, area, *everyone])
-    found.append(_ids(total, breakdown != all_breakdown, [ind, ptype, period, atype, area, breakdown]))
+    found.append(_ids(total, breakdown != all_breakdown, within=breakdown))
     # Child areas within their parent area.
     type_parent = np.full(len(vocab["area_type"].strings) + 4, -1, dtype=np.int64)
     for child, parent in (("practice", "pcn"), ("pcn", "locality"), ("locality", "icb")):
@@ -116,13 +116,13 @@ def _partitions(
     )
     parent_type, parent_area = type_parent[atype], area_parent[area]
     total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group])
-    found.append(_ids(total, parent_area >= 0, [ind, ptype, period, parent_type, parent_area, breakdown, group]))
+    found.append(_ids(total, parent_area >= 0))
     # Quarters within their calendar and financial years.
     for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
         year = year_of[period]
         types = np.full(n, vocab["period_type"].code(year_type))
         total = index.find([ind, types, year, atype, area, breakdown, group])
-        found.append(_ids(total, year >= 0, [ind, year, atype, area, breakdown, group]))
+        found.append(_ids(total, year >= 0))
     # Indicators that partition a shared denominator: their total is that denominator, always published.
     groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}
     named = sorted({g for g in groups.values() if g})
@@ -138,11 +138,24 @@ def _partitions(
     return found
 
 
-def _ids(parent_row: np.ndarray, is_child: np.ndarray, key: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    member = is_child & (parent_row >= 0)
-    ids = np.where(member, group_ids(key), -1)
-    totals = np.full(ids.max() + 1 if ids.size and ids.max() >= 0 else 0, -1, dtype=np.int64)
-    totals[ids[member]] = parent_row[member]
+def _ids(
+    total_row: np.ndarray, is_member: np.ndarray, within: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Partition ids (-1 outside any) and each partition's total row.
+
+    A partition is the rows that add up to one total row, so rows sharing a total row share an id; an all-persons
+    row totals one partition per breakdown, told apart by ``within``. Numbering the total rows in row order needs
+    no sort.
+    """
+    member = is_member & (total_row >= 0)
+    is_total = np.zeros(total_row.size, dtype=bool)
+    is_total[total_row[member]] = True
+    number = np.cumsum(is_total) - 1
+    width = int(within.max()) + 1 if within is not None and within.size else 1
+    ids = number[np.maximum(total_row, 0)] * width + (within if within is not None else 0)
+    ids = np.where(member, ids, -1)
+    totals = np.full(int(is_total.sum()) * width, -1, dtype=np.int64)
+    totals[ids[member]] = total_row[member]
     return ids, totals
 
 
