@@ -31,6 +31,7 @@ from peolc.analytics.indicators.suppression import prepare_vocabulary, suppress
 Z95 = stats.z_value(stats.CONFIDENCE_95)
 TREND_PERIOD_TYPES = ("calendar_year", "financial_year", "quarter")
 TREND_POINTS = 5
+TREND_CHUNK = 200_000
 SII_AREA_TYPES = ("icb", "locality")
 RII_REPETITIONS = 2_000
 RII_CHUNK = 500
@@ -503,11 +504,13 @@ def _add_trends(
         order = _period_lookup(vocab, periods, lambda p: p.order)[values["period"][rows]]
         sort = np.lexsort((order, series_id))
         rows, series_id = rows[sort], series_id[sort]
-        windows = np.arange(TREND_POINTS)[None, :] - (TREND_POINTS - 1) + np.arange(rows.size)[:, None]
-        complete = windows[:, 0] >= 0
-        complete[complete] = series_id[windows[complete, 0]] == series_id[complete]
-        if complete.any():
-            idx = rows[windows[complete]]
+        # A row's window is it and the four rows before it in series order, when all five are in its series.
+        first = np.arange(rows.size) - (TREND_POINTS - 1)
+        complete = np.flatnonzero((first >= 0) & (series_id[np.maximum(first, 0)] == series_id))
+        # In chunks, so the (rows × points) arrays stay small enough for the allocator to reuse.
+        for start in range(0, complete.size, TREND_CHUNK):
+            ends = complete[start : start + TREND_CHUNK]
+            idx = rows[ends[:, None] + np.arange(1 - TREND_POINTS, 1)[None, :]]
             counts, dens = values["numerator"][idx], values["denominator"][idx]
             statistic, p = stats.chi_square_linear_trend(counts, dens)
             rates = counts / dens
@@ -517,7 +520,7 @@ def _add_trends(
                 np.where(slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
                 TRENDS.index("no significant change"),
             )
-            target = rows[complete]
+            target = rows[ends]
             trend[target], p_value[target] = label, p
     values["trend"], values["trend_p_value"] = trend, p_value
 
