@@ -364,6 +364,8 @@ def _piece(
 
 
 def _concat(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if len(pieces) == 1:
+        return dict(pieces[0])
     return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
 
 

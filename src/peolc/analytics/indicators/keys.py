@@ -88,9 +88,12 @@ class KeyIndex:
         self.sorted = keys[self.order]
 
     def _encode(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+        # In place: a national result has millions of rows, and every temporary is fresh memory to fault in.
         key = np.zeros(len(columns[0]), dtype=np.int64)
         for column, width in zip(columns, self.widths, strict=True):
-            key = key * width + (np.asarray(column, dtype=np.int64) + 1)
+            key *= width
+            key += column
+            key += 1
         return key
 
     def find(self, target: Sequence[np.ndarray]) -> np.ndarray:
@@ -100,10 +103,9 @@ class KeyIndex:
             return np.full(keys.size, -1, dtype=np.int64)
         position = np.clip(np.searchsorted(self.sorted, keys), 0, self.sorted.size - 1)
         found = np.where(self.sorted[position] == keys, self.order[position], -1)
-        missing = np.zeros(keys.size, dtype=bool)
         for column in target:
-            missing |= np.asarray(column) < 0
-        return np.where(missing, -1, found)
+            found[np.asarray(column) < 0] = -1
+        return found
 
 
 def lookup(target: Sequence[np.ndarray], source: Sequence[np.ndarray]) -> np.ndarray:
