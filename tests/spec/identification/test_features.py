@@ -103,6 +103,11 @@ ROWS = {
         {"patient_id": 6, "event_date": D("2024-04-01"), "snomed_code": "925861000000102"},
         {"patient_id": 6, "event_date": D("2024-05-01"), "snomed_code": "526631000000108"},
         {"patient_id": 7, "event_date": D("2024-05-01"), "snomed_code": "526631000000108"},
+        # Person 8: weight loss coded by the GP inside the last year; a "not for resuscitation" decision.
+        {"patient_id": 8, "event_date": D("2024-02-01"), "snomed_code": "448765001"},
+        {"patient_id": 8, "event_date": D("2024-03-01"), "snomed_code": "450476008"},
+        # Person 9: weight loss coded more than a year before the index date.
+        {"patient_id": 9, "event_date": D("2023-06-29"), "snomed_code": "448765001"},
     ],
     "care_home_residency": [
         {"patient_id": 6, "start_date": D("2023-01-01")},
@@ -192,3 +197,14 @@ def test_care_home_frailty_and_register_at_the_index_date(people):
     assert people[7]["care_home"] is False
     assert people[7]["on_register"] is False
     assert people[7]["palliative_code"] is True
+
+
+def test_weight_loss_coded_by_the_gp_counts_within_the_last_year(people):
+    assert people[8]["weight_loss"] is True
+    assert "2024-02-01" in people[8]["weight_loss_evidence"]
+    assert people[9]["weight_loss"] is False
+
+
+def test_a_dnacpr_code_is_a_resuscitation_decision_not_an_advance_care_plan(people):
+    assert people[8]["respect_or_resuscitation_coded"] is True
+    assert people[8]["acp_coded"] is False

@@ -137,6 +137,7 @@ SNOMED_LISTS = (
     "care_home",
     "palliative_care",
     "acp_dnacpr_respect",
+    "weight_loss",
 )
 ICD10_LISTS = ("advanced_disease", "frailty_deficits", "weight_loss")
 
@@ -331,7 +332,7 @@ def build_features(tables: dict[str, ir.Table], index: date, events: CodedEvents
     plans = is_gp & (coded.list == "acp_dnacpr_respect")
     latest = coded.group_by("patient_id").aggregate(
         **{f"{g}_evidence": _latest_stamp(coded, disease & (coded.group == g)) for g in cl.DISEASE_GROUPS},
-        weight_loss_evidence=_latest_stamp(coded, ~is_gp & recent & (coded.list == "weight_loss")),
+        weight_loss_evidence=_latest_stamp(coded, recent & (coded.list == "weight_loss")),
         declining_function_evidence=decline_stamp.max(),
         palliative_code_date=ibis.ifelse(is_gp & (coded.list == "palliative_care"), coded.day, ibis.null("date")).max(),
         acp_date=ibis.ifelse(plans & (coded.group == "advance_care_plan"), coded.day, ibis.null("date")).max(),
