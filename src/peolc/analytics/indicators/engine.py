@@ -409,12 +409,13 @@ def _add_benchmarks(
     icb = vocab["area_type"].code("icb")
     all_breakdown, all_value = vocab["breakdown"].code("all"), vocab["breakdown_value"].code(agg.ALL)
     area = v["area_code"]
-    icb_area = np.full(n, vocab["area_code"].code(icb_code))
-    same_group = index.find([ind, ptype, period, np.full(n, icb), icb_area, breakdown, group])
-    all_persons = index.find(
-        [ind, ptype, period, np.full(n, icb), area, np.full(n, all_breakdown), np.full(n, all_value)]
-    )
     is_icb = atype == icb
+    same_group = index.find(
+        [ind, ptype, period, icb, vocab["area_code"].code(icb_code), breakdown, group], where=~is_icb
+    )
+    all_persons = index.find(
+        [ind, ptype, period, icb, area, all_breakdown, all_value], where=is_icb & (breakdown != all_breakdown)
+    )
     icb_row = np.where(is_icb, np.where(breakdown == all_breakdown, -1, all_persons), same_group)
     bench = np.where(icb_row >= 0, v["value"][np.maximum(icb_row, 0)], np.nan)
     kind = np.where(

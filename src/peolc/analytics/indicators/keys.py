@@ -87,24 +87,39 @@ class KeyIndex:
         self.order = np.argsort(keys, kind="stable")
         self.sorted = keys[self.order]
 
-    def _encode(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+    def _encode(self, columns: Sequence[np.ndarray | int]) -> np.ndarray:
         # In place: a national result has millions of rows, and every temporary is fresh memory to fault in.
-        key = np.zeros(len(columns[0]), dtype=np.int64)
+        size = next(np.size(column) for column in columns if np.ndim(column))
+        key = np.zeros(size, dtype=np.int64)
         for column, width in zip(columns, self.widths, strict=True):
             key *= width
             key += column
             key += 1
         return key
 
-    def find(self, target: Sequence[np.ndarray]) -> np.ndarray:
-        """For each target row, the index of the source row with the same key, or -1 (also for -1 codes)."""
+    def find(self, target: Sequence[np.ndarray | int], where: np.ndarray | None = None) -> np.ndarray:
+        """For each target row, the index of the source row with the same key, or -1 (also for -1 codes).
+
+        A column may be one code for every row. With ``where``, only the rows where it is true are looked up (the
+        others get -1), which saves most of the work when few rows need a match.
+        """
+        if where is not None:
+            rows = np.flatnonzero(where)
+            found = np.full(where.size, -1, dtype=np.int64)
+            if rows.size:
+                found[rows] = self.find([c if np.ndim(c) == 0 else np.asarray(c)[rows] for c in target])
+            return found
         keys = self._encode(target)
         if not self.sorted.size:
             return np.full(keys.size, -1, dtype=np.int64)
         position = np.clip(np.searchsorted(self.sorted, keys), 0, self.sorted.size - 1)
         found = np.where(self.sorted[position] == keys, self.order[position], -1)
         for column in target:
-            found[np.asarray(column) < 0] = -1
+            if np.ndim(column) == 0:
+                if int(column) < 0:
+                    found[:] = -1
+            else:
+                found[np.asarray(column) < 0] = -1
         return found
 
 

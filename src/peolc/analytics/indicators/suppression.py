@@ -92,7 +92,6 @@ def _partitions(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each partition as (partition id per row, -1 where the row is in none; index of the partition's total row)."""
     v = values
-    n = v["period"].size
     ind, ptype, period = v["indicator_id"], v["period_type"], v["period"]
     atype, area, breakdown, group = v["area_type"], v["area_code"], v["breakdown"], v["breakdown_value"]
     names = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
@@ -103,9 +102,10 @@ def _partitions(
     found = []
     # Breakdown values within the all-persons row.
     all_breakdown = vocab["breakdown"].code("all")
-    everyone = [np.full(n, all_breakdown), np.full(n, vocab["breakdown_value"].code("All"))]
-    total = index.find([ind, ptype, period, atype, area, *everyone])
-    found.append(_ids(total, breakdown != all_breakdown, within=breakdown))
+    is_breakdown = breakdown != all_breakdown
+    everyone = [all_breakdown, vocab["breakdown_value"].code("All")]
+    total = index.find([ind, ptype, period, atype, area, *everyone], where=is_breakdown)
+    found.append(_ids(total, is_breakdown, within=breakdown))
     # Child areas within their parent area.
     type_parent = np.full(len(vocab["area_type"].strings) + 4, -1, dtype=np.int64)
     for child, parent in (("practice", "pcn"), ("pcn", "locality"), ("locality", "icb")):
@@ -115,13 +115,12 @@ def _partitions(
         dtype=np.int64,
     )
     parent_type, parent_area = type_parent[atype], area_parent[area]
-    total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group])
+    total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group], where=parent_area >= 0)
     found.append(_ids(total, parent_area >= 0))
     # Quarters within their calendar and financial years.
     for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
         year = year_of[period]
-        types = np.full(n, vocab["period_type"].code(year_type))
-        total = index.find([ind, types, year, atype, area, breakdown, group])
+        total = index.find([ind, vocab["period_type"].code(year_type), year, atype, area, breakdown, group], year >= 0)
         found.append(_ids(total, year >= 0))
     # Indicators that partition a shared denominator: their total is that denominator, always published.
     groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}

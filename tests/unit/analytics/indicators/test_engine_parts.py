@@ -54,6 +54,14 @@ def test_lookup_and_key_index_find_matching_rows():
     assert KeyIndex(source, [6, 4]).find(target).tolist() == [2, 1, -1]
 
 
+def test_key_index_finds_only_where_asked_and_takes_one_code_for_every_row():
+    index = KeyIndex([np.array([0, 0, 1]), np.array([2, 3, 2])], [6, 4])
+    rows = np.array([1, 0, 0])
+    assert index.find([rows, 2]).tolist() == [2, 0, 0]
+    assert index.find([rows, 2], where=np.array([True, False, True])).tolist() == [2, -1, 0]
+    assert index.find([rows, -1]).tolist() == [-1, -1, -1]
+
+
 def test_vocabulary_round_trips():
     vocab = Vocabulary()
     codes = vocab.codes(["b", "a", "b"])
