@@ -62,11 +62,16 @@ def suppress(
     counted = np.isin(ind, [c for c, t in kind.items() if t in ("proportion", "rate", "median")])
     primary |= counted & (values["denominator"] >= LOW) & (values["denominator"] <= HIGH)
     suppressed = primary.copy()
-    partitions = _partitions(values, chosen, vocab, parents or {}, index)
+    # Each partition's member rows (in row order) and their partition ids, found once for every pass.
+    partitions = [
+        (rows, ids[rows], totals)
+        for ids, totals in _partitions(values, chosen, vocab, parents or {}, index)
+        if (rows := np.flatnonzero(ids >= 0)).size
+    ]
     for _ in range(MAX_PASSES):
         changed = False
-        for partition, total in partitions:
-            changed |= _secondary(suppressed, count, partition, total)
+        for rows, ids, totals in partitions:
+            changed |= _secondary(suppressed, count, rows, ids, totals)
         if not changed:
             break
     return suppressed, primary
@@ -158,24 +163,27 @@ def _ids(
     return ids, totals
 
 
-def _secondary(suppressed: np.ndarray, count: np.ndarray, ids: np.ndarray, totals: np.ndarray) -> bool:
-    """Suppress one more cell in every partition with exactly one suppressed cell and a published total."""
-    member = ids >= 0
-    if not member.any():
-        return False
-    hidden = np.bincount(ids[member], weights=suppressed[member].astype(float), minlength=totals.size)
+def _secondary(
+    suppressed: np.ndarray, count: np.ndarray, rows: np.ndarray, ids: np.ndarray, totals: np.ndarray
+) -> bool:
+    """Suppress one more cell in every partition with exactly one suppressed cell and a published total.
+
+    ``rows`` are the partitions' member rows in row order and ``ids`` their partition ids.
+    """
+    hidden = np.bincount(ids, weights=suppressed[rows], minlength=totals.size)
     # -2 marks a total that is always published (a shared denominator); -1 would be a missing total.
     total_published = np.where(totals == -2, True, np.where(totals >= 0, ~suppressed[np.maximum(totals, 0)], False))
     exposed = (hidden == 1) & total_published
-    candidates = np.flatnonzero(member & ~suppressed & exposed[np.maximum(ids, 0)])
+    pick = exposed[ids] & ~suppressed[rows]
+    candidates, candidate_ids = rows[pick], ids[pick]
     if not candidates.size:
         return False
     # Prefer the smallest non-zero count: pairing with an empty group would expose the value to anyone who knows
     # that group is empty.
     rank = np.where(count[candidates] > 0, count[candidates], np.inf)
-    order = np.lexsort((rank, ids[candidates]))
-    ordered = candidates[order]
+    order = np.lexsort((rank, candidate_ids))
+    ordered, ordered_ids = candidates[order], candidate_ids[order]
     first = np.ones(ordered.size, dtype=bool)
-    first[1:] = ids[ordered[1:]] != ids[ordered[:-1]]
+    first[1:] = ordered_ids[1:] != ordered_ids[:-1]
     suppressed[ordered[first]] = True
     return True
