@@ -214,7 +214,7 @@ def _medians(
         )
     if blocks is not None:
         cohort = cohort.join(blocks, "block")
-    measures = list(_aggregates(cohort, plan, medians=True))
+    measures = _aggregates(cohort, plan, medians=True)
     within = [key for key in keys if key not in ("area_type", "area_code", "breakdown", "breakdown_value")]
     parts = []
     for breakdown, at in levels.items():
@@ -222,7 +222,7 @@ def _medians(
         for area in at:
             grouped = cohort.group_by(
                 [*within, cohort[AREA_COLUMNS[area]].name("area_code"), value.name("breakdown_value")]
-            ).aggregate(**_aggregates(cohort, plan, medians=True))
+            ).aggregate(**measures)
             parts.append(
                 grouped.mutate(area_type=ibis.literal(area), breakdown=ibis.literal(breakdown)).select(*keys, *measures)
             )
