@@ -48,6 +48,7 @@ __all__ = [
     "relative_index_of_inequality",
     "ridit_scores",
     "slope_index_of_inequality",
+    "weighted_linear_trend",
     "wilson_interval",
     "z_value",
 ]
@@ -502,6 +503,40 @@ def chi_square_linear_trend(
     finite = np.isfinite(statistic)
     p_value[finite] = np.asarray(_ERFC(np.sqrt(statistic[finite] / 2)), dtype=np.float64)
     return statistic, np.asarray(p_value)
+
+
+def weighted_linear_trend(
+    values: ArrayLike, standard_errors: ArrayLike, scores: ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Test for linear trend in values with known standard errors (rates, ratios, standardised rates); returns
+    ``(slope, statistic, p_value)``.
+
+    Method: the inverse-variance weighted least-squares regression of the values on time that Fingertips uses for
+    the recent trend of every indicator type other than proportions (OHID, *Fingertips technical guidance: trend
+    markers*)::
+
+        wᵢ = 1/seᵢ²    s̄ = Σwᵢsᵢ/Σwᵢ    β = Σwᵢ(sᵢ − s̄)yᵢ / Σwᵢ(sᵢ − s̄)²    Var(β) = 1/Σwᵢ(sᵢ − s̄)²    χ² = β²/Var(β)
+
+    on 1 df, p = ``erfc(√(χ²/2))``. The groups lie along the last axis; ``scores`` default to 1, 2, …, k. A group with
+    a standard error that is not a positive finite number gives NaN (the test needs every point's precision).
+    """
+    y = _floats(values)
+    se = _floats(standard_errors)
+    k = np.broadcast_shapes(y.shape, se.shape)[-1]
+    s = np.arange(1, k + 1, dtype=np.float64) if scores is None else _floats(scores)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = 1.0 / (se * se)
+        centred = s - np.sum(w * s, axis=-1, keepdims=True) / np.sum(w, axis=-1, keepdims=True)
+        spread = np.sum(w * centred * centred, axis=-1)
+        slope = np.sum(w * centred * y, axis=-1) / spread
+        statistic = slope * slope * spread
+    valid = np.all(np.isfinite(se) & (se > 0), axis=-1) & np.all(np.isfinite(y), axis=-1)
+    slope = np.where(valid, slope, np.nan)
+    statistic = np.where(valid, statistic, np.nan)
+    p_value = np.full(statistic.shape, np.nan)
+    finite = np.isfinite(statistic)
+    p_value[finite] = np.asarray(_ERFC(np.sqrt(statistic[finite] / 2)), dtype=np.float64)
+    return np.asarray(slope, dtype=np.float64), np.asarray(statistic, dtype=np.float64), np.asarray(p_value)
 
 
 # --------------------------------------------------------------------------------------------------------------------

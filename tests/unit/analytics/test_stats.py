@@ -153,6 +153,31 @@ def test_chi_square_trend_matches_published_output(
     assert float(p) == pytest.approx(p_value, abs=5e-7), source
 
 
+def test_weighted_linear_trend_worked_example() -> None:
+    # y = 1..5 with unit standard errors: β = Σ(s − 3)y / Σ(s − 3)² = 10/10 = 1, Var(β) = 1/10, χ² = 10.
+    slope, chi2, p = stats.weighted_linear_trend([1, 2, 3, 4, 5], [1, 1, 1, 1, 1])
+    assert float(slope) == pytest.approx(1.0)
+    assert float(chi2) == pytest.approx(10.0)
+    assert float(p) == pytest.approx(math.erfc(math.sqrt(5)), rel=1e-12)
+
+
+def test_weighted_linear_trend_is_the_inverse_variance_weighted_regression() -> None:
+    values = np.array([12.0, 15.5, 14.0, 19.0, 21.5])
+    se = np.array([1.2, 2.0, 0.8, 1.5, 3.0])
+    slope, chi2, _ = stats.weighted_linear_trend(values, se)
+    # numpy weights the residuals, so 1/se weights the squared residuals by 1/se².
+    assert float(slope) == pytest.approx(np.polyfit(np.arange(1, 6), values, 1, w=1 / se)[0])
+    halved = stats.weighted_linear_trend(values, se * 2)
+    assert float(halved[0]) == pytest.approx(float(slope))
+    assert float(halved[1]) == pytest.approx(float(chi2) / 4)
+
+
+def test_weighted_linear_trend_flat_and_undefined_series() -> None:
+    slope, chi2, p = stats.weighted_linear_trend([[7, 7, 7, 7, 7], [1, 2, 3, 4, 5]], [[1, 2, 1, 2, 1], [1, 0, 1, 1, 1]])
+    assert slope[0] == pytest.approx(0) and p[0] == pytest.approx(1)
+    assert np.isnan(slope[1]) and np.isnan(chi2[1]) and np.isnan(p[1])
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Directly standardised rates
 

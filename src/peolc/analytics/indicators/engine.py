@@ -30,6 +30,7 @@ from peolc.analytics.indicators.suppression import prepare_vocabulary, suppress
 
 Z95 = stats.z_value(stats.CONFIDENCE_95)
 TREND_PERIOD_TYPES = ("calendar_year", "financial_year", "quarter")
+TREND_TYPES = ("proportion", "rate", "ratio", "dsr")
 TREND_POINTS = 5
 TREND_CHUNK = 200_000
 SII_AREA_TYPES = ("icb", "locality")
@@ -483,16 +484,19 @@ def _end_year(period_type: str, period: str) -> int:
 def _add_trends(
     values: dict[str, np.ndarray], chosen: Sequence[Definition], vocab: dict[str, Vocabulary], periods: list[Period]
 ) -> None:
-    """Chi-square test for linear trend over the five most recent periods with data, up to each row's period.
+    """Test for linear trend over the five most recent periods with data, up to each row's period (Fingertips'
+    "recent trend").
 
-    Only proportions (the test is for proportions) and only non-overlapping periods (years, quarters); rolling
-    periods overlap, so successive ones are not independent. Labels follow Fingertips' "recent trend".
+    Proportions use the chi-square test for trend on their counts; rates, ratios and standardised rates the
+    inverse-variance weighted regression on their values, with standard errors from the 95% limits. Medians have no
+    limits, so no trend. Only non-overlapping periods (years, quarters): successive rolling periods share months.
     """
     n = values["period"].size
     trend = np.full(n, TRENDS.index("not calculated"), dtype=np.int8)
     p_value = np.full(n, np.nan)
     proportions = vocab["indicator_id"].codes(d.id for d in chosen if d.type == "proportion")
-    eligible = np.isin(values["indicator_id"], proportions) & np.isin(
+    tested = vocab["indicator_id"].codes(d.id for d in chosen if d.type in TREND_TYPES)
+    eligible = np.isin(values["indicator_id"], tested) & np.isin(
         values["period_type"], vocab["period_type"].codes(TREND_PERIOD_TYPES)
     )
     trend[eligible] = TRENDS.index("not enough data")
@@ -514,18 +518,40 @@ def _add_trends(
         for start in range(0, complete.size, TREND_CHUNK):
             ends = complete[start : start + TREND_CHUNK]
             idx = rows[ends[:, None] + np.arange(1 - TREND_POINTS, 1)[None, :]]
-            counts, dens = values["numerator"][idx], values["denominator"][idx]
-            statistic, p = stats.chi_square_linear_trend(counts, dens)
-            rates = counts / dens
-            slope = np.sum((rates - rates.mean(axis=1, keepdims=True)) * (np.arange(TREND_POINTS) - 2), axis=1)
+            is_proportion = np.isin(values["indicator_id"][idx[:, 0]], proportions)
+            slope, p = _trend_test(values, idx[is_proportion], proportion=True)
+            other_slope, other_p = _trend_test(values, idx[~is_proportion], proportion=False)
             label = np.where(
                 p < 0.05,
                 np.where(slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
                 TRENDS.index("no significant change"),
             )
+            other_label = np.where(
+                np.isnan(other_p),
+                TRENDS.index("not calculated"),
+                np.where(
+                    other_p < 0.05,
+                    np.where(other_slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
+                    TRENDS.index("no significant change"),
+                ),
+            )
             target = rows[ends]
-            trend[target], p_value[target] = label, p
+            trend[target[is_proportion]], p_value[target[is_proportion]] = label, p
+            trend[target[~is_proportion]], p_value[target[~is_proportion]] = other_label, other_p
     values["trend"], values["trend_p_value"] = trend, p_value
+
+
+def _trend_test(values: dict[str, np.ndarray], idx: np.ndarray, proportion: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(slope direction, p-value) for each window of rows in ``idx`` (windows × points)."""
+    if proportion:
+        counts, dens = values["numerator"][idx], values["denominator"][idx]
+        _, p = stats.chi_square_linear_trend(counts, dens)
+        rates = counts / dens
+        slope = np.sum((rates - rates.mean(axis=1, keepdims=True)) * (np.arange(TREND_POINTS) - 2), axis=1)
+        return slope, p
+    se = (values["upper_95"][idx] - values["lower_95"][idx]) / (2 * Z95)
+    slope, _, p = stats.weighted_linear_trend(values["value"][idx], se)
+    return slope, p
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from peolc.analytics.indicators.definitions import load_definitions
+from peolc.analytics.indicators.engine import TRENDS, _add_trends
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, lookup
 from peolc.analytics.indicators.periods import Period, block_membership, build_periods, quarter_block
 from peolc.analytics.indicators.suppression import suppress
+from peolc.analytics.stats import byar_interval
 
 
 def test_only_complete_periods_are_built():
@@ -129,3 +131,41 @@ def test_places_of_death_protect_each_other():
     suppressed, primary = suppress(values, load_definitions(), vocab, {})
     assert suppressed.tolist() == [False, False, False, True, True]
     assert suppressed[4] and not primary[4]
+
+
+def test_recent_trend_by_indicator_type():
+    periods = build_periods(date(2019, 1, 1), date(2023, 12, 31))
+    years = [str(year) for year in range(2019, 2024)]
+
+    def series(indicator, numerators, period_type="calendar_year", labels=years):
+        return [
+            (indicator, period_type, label, "icb", "QXX", "all", "All", n, 1000)
+            for label, n in zip(labels, numerators, strict=True)
+        ]
+
+    rows = (
+        series("deaths_at_home", [200, 240, 280, 320, 360])
+        + series("emergency_bed_days_last_90_days", [900, 800, 700, 600, 500])
+        + series("deaths_in_hospice", [50, 52, 49, 51, 50])
+        + series("median_days_on_register", [40, 45, 50, 55, 60])
+        + series("deaths_in_hospital", [10, 20, 30, 40], labels=years[:4])
+        + series(
+            "deaths_elsewhere", [5, 6], "rolling_12_months", ["12 months to 2020-12-31", "12 months to 2021-12-31"]
+        )
+    )
+    values, vocab = _values(rows)
+    values["value"] = values["numerator"] / values["denominator"]
+    rate = vocab["indicator_id"].code("emergency_bed_days_last_90_days")
+    is_rate = values["indicator_id"] == rate
+    lower, upper = byar_interval(values["numerator"])
+    values["lower_95"] = np.where(is_rate, lower / values["denominator"], np.nan)
+    values["upper_95"] = np.where(is_rate, upper / values["denominator"], np.nan)
+    _add_trends(values, load_definitions(), vocab, periods)
+    labels = [TRENDS[code] for code in values["trend"]]
+    # Each series' latest year carries the trend over its five years; earlier years have too few points before them.
+    assert labels[4] == "increasing" and labels[9] == "decreasing" and labels[14] == "no significant change"
+    assert labels[:4] == ["not enough data"] * 4
+    assert set(labels[15:20]) == {"not calculated"}  # a median has no limits to weight by
+    assert labels[20:24] == ["not enough data"] * 4
+    assert labels[24:] == ["not calculated"] * 2  # rolling periods overlap
+    assert values["trend_p_value"][9] < 0.05 and np.isnan(values["trend_p_value"][15])
