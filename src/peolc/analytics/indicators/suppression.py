@@ -125,7 +125,9 @@ def _partitions(
     # Quarters within their calendar and financial years.
     for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
         year = year_of[period]
-        total = index.find([ind, vocab["period_type"].code(year_type), year, atype, area, breakdown, group], year >= 0)
+        total = index.find(
+            [ind, vocab["period_type"].code(year_type), year, atype, area, breakdown, group], where=year >= 0
+        )
         found.append(_ids(total, year >= 0))
     # Indicators that partition a shared denominator: their total is that denominator, always published.
     groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}
