@@ -587,13 +587,10 @@ def _simulate(
         raise ValueError("repetitions must be at least 1000 for stable limits")
     slope_map, intercept_map = maps
     noise = np.random.default_rng(seed).standard_normal((repetitions, values.shape[-1]))
-    # The fit is linear in the values, so each draw's coefficients are the point fit plus a mapped noise term.
-    slope = np.sum(slope_map * values, axis=-1)[..., None] + np.einsum(
-        "...q,rq->...r", slope_map * standard_errors, noise
-    )
-    intercept = np.sum(intercept_map * values, axis=-1)[..., None] + np.einsum(
-        "...q,rq->...r", intercept_map * standard_errors, noise
-    )
+    # The fit is linear in the values, so each draw's coefficients are the point fit plus a mapped noise term (a
+    # matrix product, which BLAS does an order of magnitude faster than einsum).
+    slope = np.sum(slope_map * values, axis=-1)[..., None] + (slope_map * standard_errors) @ noise.T
+    intercept = np.sum(intercept_map * values, axis=-1)[..., None] + (intercept_map * standard_errors) @ noise.T
     return slope, intercept
 
 
