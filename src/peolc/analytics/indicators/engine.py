@@ -519,39 +519,34 @@ def _add_trends(
             ends = complete[start : start + TREND_CHUNK]
             idx = rows[ends[:, None] + np.arange(1 - TREND_POINTS, 1)[None, :]]
             is_proportion = np.isin(values["indicator_id"][idx[:, 0]], proportions)
-            slope, p = _trend_test(values, idx[is_proportion], proportion=True)
-            other_slope, other_p = _trend_test(values, idx[~is_proportion], proportion=False)
-            label = np.where(
-                p < 0.05,
-                np.where(slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
-                TRENDS.index("no significant change"),
-            )
-            other_label = np.where(
-                np.isnan(other_p),
-                TRENDS.index("not calculated"),
-                np.where(
-                    other_p < 0.05,
-                    np.where(other_slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
-                    TRENDS.index("no significant change"),
-                ),
-            )
             target = rows[ends]
-            trend[target[is_proportion]], p_value[target[is_proportion]] = label, p
-            trend[target[~is_proportion]], p_value[target[~is_proportion]] = other_label, other_p
+            for proportion, windows in ((True, is_proportion), (False, ~is_proportion)):
+                trend[target[windows]], p_value[target[windows]] = _trend_test(values, idx[windows], proportion)
     values["trend"], values["trend_p_value"] = trend, p_value
 
 
 def _trend_test(values: dict[str, np.ndarray], idx: np.ndarray, proportion: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(slope direction, p-value) for each window of rows in ``idx`` (windows × points)."""
+    """(trend label code, p-value) for each window of rows in ``idx`` (windows × points).
+
+    A proportion whose test is undefined (0 or 1 throughout) has no significant change; another type without usable
+    limits has no trend calculated.
+    """
     if proportion:
         counts, dens = values["numerator"][idx], values["denominator"][idx]
         _, p = stats.chi_square_linear_trend(counts, dens)
         rates = counts / dens
         slope = np.sum((rates - rates.mean(axis=1, keepdims=True)) * (np.arange(TREND_POINTS) - 2), axis=1)
-        return slope, p
-    se = (values["upper_95"][idx] - values["lower_95"][idx]) / (2 * Z95)
-    slope, _, p = stats.weighted_linear_trend(values["value"][idx], se)
-    return slope, p
+        undefined = TRENDS.index("no significant change")
+    else:
+        se = (values["upper_95"][idx] - values["lower_95"][idx]) / (2 * Z95)
+        slope, _, p = stats.weighted_linear_trend(values["value"][idx], se)
+        undefined = TRENDS.index("not calculated")
+    label = np.where(
+        p < 0.05,
+        np.where(slope > 0, TRENDS.index("increasing"), TRENDS.index("decreasing")),
+        TRENDS.index("no significant change"),
+    )
+    return np.where(np.isnan(p), undefined, label), p
 
 
 # --------------------------------------------------------------------------------------------------------------------
