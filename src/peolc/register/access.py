@@ -105,6 +105,7 @@ def emergency_summary_basis(user: User | None, person: Person) -> str | None:
 
     For urgent-care clinicians their role comes before break-glass: the summary is theirs to see whatever grant they
     hold, so the busiest reader of summaries pays no lookup for one (their grants still open the full record).
+    Not for a person who declined sharing: then urgent care needs a relationship or a break-glass grant like anyone.
     """
     if (_signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY)
             and not declined_sharing(person)):

@@ -6,7 +6,7 @@ required
     ``nhs_number`` (10 digits, spaces or hyphens allowed), ``given_name``, ``family_name``, ``date_of_birth``,
     ``sex`` (``female``, ``male``, ``unknown``; ``F``/``M``/``U`` accepted), ``date_added``, ``main_diagnosis``
     (a diagnosis group such as ``cancer`` or ``heart_failure``), ``consent_to_share`` (``given``,
-    ``best_interests``, ``declined``)
+    ``best_interests``, ``declined``, ``not_recorded``)
 optional
     ``postcode``, ``address``, ``prognosis`` (``years``, ``months``, ``weeks``, ``days``, ``unknown``; default
     ``unknown``), ``identification_route`` (default ``imported``), ``preferred_place_of_death`` (``home``,
