@@ -328,6 +328,7 @@ def access_report(request: HttpRequest, pk) -> HttpResponse:
 
 EVENT_DESCRIPTIONS = {
     "record.view": "Viewed", "record.view_refused": "Was refused access to", "record.update": "Changed",
+    "record.update_refused": "Was refused a change to",
     "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
     "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
 }

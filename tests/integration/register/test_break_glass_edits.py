@@ -112,3 +112,12 @@ def test_a_clinician_with_a_relationship_changes_the_care_team_and_the_audit_say
     assert CareTeamMember.objects.filter(person=person, organisation=orgs["hospice"]).exists()
     assert events("record.update")[-1].details["basis"] == "relationship"
     assert access.record_access_basis(users["hospice"], person) == access.RELATIONSHIP
+
+
+def test_the_access_report_shows_the_refused_change(users, orgs, person, grant, client):
+    with pytest.raises(RelationshipChangeRefused):
+        update_section(users["hospital"], person, "care_team", expected_version=0,
+                       items=[{"role": "other", "name": "Me", "organisation": orgs["acute"]}])
+    client.force_login(users["gp"])
+    page = client.get(reverse("register:access-report", args=[person.pk])).content.decode()
+    assert "Was refused a change to care team" in page
