@@ -134,7 +134,9 @@ def run_load(args: argparse.Namespace) -> int:
     if settings.DEMO_MODE:
         users = create_demo_users()
         print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
-    register = load_register(data_dir, today=timezone.localdate())
+    # Made-up record content (names, ReSPECT, carers, medicines) is for the demo only: a real load keeps only
+    # what the sources hold, marked imported and not reviewed.
+    register = load_register(data_dir, today=timezone.localdate(), demo=settings.DEMO_MODE)
     print(f"Register: {register['people']} people loaded.")
     directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir)
     print("Directory: " + ", ".join(f"{v:,} {k}" for k, v in directory.items()) + ".")

@@ -3,6 +3,11 @@
 A user sees the records of people registered with their organisation (or a practice within their PCN or locality),
 cared for by their organisation, or on whose care team they are named. Urgent-care clinicians may open anyone's
 emergency summary. Anyone else with the permission needs break-glass: a stated reason, time-limited and reviewed.
+
+A person who declined sharing is seen only by their registering practice itself and their named care team (a user
+or an organisation on it): not by the practice's PCN or locality, and not by urgent care. Everyone else, urgent care
+included, is told they declined and may break glass only in the person's vital interests (see
+``docs/register-access.md``).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from django.utils import timezone
 
 from peolc.core.models import OrganisationType, User
 from peolc.core.permissions import Permission
-from peolc.register.models import BreakGlassAccess, Person
+from peolc.register.choices import ConsentToShare
+from peolc.register.models import BreakGlassAccess, CareTeamMember, Person, RegisterEntry
 
 RELATIONSHIP = "relationship"
 BREAK_GLASS = "break_glass"
 URGENT_CARE = "urgent_care"
+# The actor is putting the person on the register: the record is theirs from the start.
+REGISTERING = "registering"
 
 
 def _signed_in(user: User | None) -> bool:
@@ -31,7 +39,8 @@ def people_in_scope(user: User | None) -> QuerySet[Person]:
     organisation = user.organisation
     scope = Q(care_team__user=user) | Q(care_team__organisation=organisation)
     if organisation.type != OrganisationType.ICB:
-        scope |= Q(practice=organisation) | Q(practice__parent=organisation) | Q(practice__parent__parent=organisation)
+        network = Q(practice__parent=organisation) | Q(practice__parent__parent=organisation)
+        scope |= Q(practice=organisation) | (network & ~Q(entry__consent_to_share=ConsentToShare.DECLINED))
     return Person.objects.filter(
         pk__in=Person.objects.filter(scope).values("pk")
     )
@@ -45,11 +54,33 @@ def has_relationship(user: User | None, person: Person) -> bool:
     organisation = user.organisation
     if organisation.type != OrganisationType.ICB:
         practice = person.practice
-        chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent_id else None}
+        if declined_sharing(person):
+            chain = {practice.pk}
+        else:
+            chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent_id else None}
         if organisation.pk in chain:
             return True
     return any(member.user_id == user.pk or member.organisation_id == organisation.pk
                for member in person.care_team.all())
+
+
+def declined_sharing(person: Person) -> bool:
+    """Whether the person declined to have their record shared beyond their practice and care team."""
+    try:
+        return person.entry.consent_to_share == ConsentToShare.DECLINED
+    except RegisterEntry.DoesNotExist:
+        return False
+
+
+def relationship_parties(person: Person) -> tuple:
+    """Everything that decides who has a relationship with ``person``, read afresh from the database.
+
+    Two values differ exactly when an edit changed who may see the record: the practice, whether sharing was
+    declined, or who is on the care team.
+    """
+    fresh = Person.objects.select_related("entry").get(pk=person.pk)
+    team = frozenset(CareTeamMember.objects.filter(person=person).values_list("organisation_id", "user_id"))
+    return fresh.practice_id, declined_sharing(fresh), team
 
 
 def active_break_glass(user: User | None, person: Person) -> BreakGlassAccess | None:
@@ -74,8 +105,10 @@ def emergency_summary_basis(user: User | None, person: Person) -> str | None:
 
     For urgent-care clinicians their role comes before break-glass: the summary is theirs to see whatever grant they
     hold, so the busiest reader of summaries pays no lookup for one (their grants still open the full record).
+    Not for a person who declined sharing: then urgent care needs a relationship or a break-glass grant like anyone.
     """
-    if _signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY):
+    if (_signed_in(user) and user.has_permission(Permission.VIEW_EMERGENCY_SUMMARY_ANY)
+            and not declined_sharing(person)):
         if user.has_permission(Permission.VIEW_RECORD) and has_relationship(user, person):
             return RELATIONSHIP
         return URGENT_CARE

@@ -39,6 +39,17 @@ class EditConflict(Exception):
         )
 
 
+class RelationshipChangeRefused(PermissionDenied):
+    """An edit under break-glass would change who has a relationship with the person."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You are using emergency access (break-glass), so you cannot change the practice, the consent to share "
+            "or the care team: that would give access beyond your emergency. Ask the registering practice or care "
+            "team to add you."
+        )
+
+
 class DuplicatePerson(ValidationError):
     """The NHS number is already on the register."""
 
@@ -91,20 +102,29 @@ def open_emergency_summary(actor: User, person: m.Person) -> str:
     return basis
 
 
-def break_glass(actor: User, person: m.Person, reason: str) -> m.BreakGlassAccess:
-    """Grant ``actor`` time-limited access to a record they have no relationship with, for a stated reason."""
+def break_glass(actor: User, person: m.Person, reason: str, *, vital_interests: bool = False) -> m.BreakGlassAccess:
+    """Grant ``actor`` time-limited access to a record they have no relationship with, for a stated reason.
+
+    When the person declined sharing, the actor must also state that access is in the person's vital interests.
+    """
     require_permission(actor, Permission.BREAK_GLASS)
     reason = reason.strip()
     if len(reason) < MINIMUM_REASON_LENGTH:
         raise ValidationError({"reason": "Explain why you need to see this record (at least 10 characters)."})
     if access.has_relationship(actor, person):
         raise ValidationError("You already have a care relationship with this person: break-glass is not needed.")
+    declined = access.declined_sharing(person)
+    if declined and not vital_interests:
+        raise ValidationError({"vital_interests": "This person declined sharing: confirm that you need their record "
+                                                  "to protect their vital interests."})
     with transaction.atomic():
         grant = m.BreakGlassAccess.objects.create(
-            user=actor, person=person, reason=reason, expires_at=timezone.now() + BREAK_GLASS_DURATION
+            user=actor, person=person, reason=reason, expires_at=timezone.now() + BREAK_GLASS_DURATION,
+            vital_interests=declined,
         )
         record_event(actor, "record.break_glass", object_type="person", object_id=_person_ref(person),
-                     reason=reason, details={"expires_at": grant.expires_at.isoformat()})
+                     reason=reason, details={"expires_at": grant.expires_at.isoformat(), "break_glass_id": grant.pk,
+                                             "declined_sharing": declined, "vital_interests": declined})
     return grant
 
 
@@ -185,15 +205,31 @@ def _validate_person(person: m.Person, today: date) -> None:
         raise DuplicatePerson(clash)
 
 
-def _require_edit(actor: User, person: m.Person, section: Section) -> None:
+def _require_edit(actor: User, person: m.Person, section: Section) -> dict[str, Any]:
+    """Check ``actor`` may change ``section``; return the basis of their access, for the audit of the change."""
     for permission in section.edit_permissions:
         require_permission(actor, permission)
-    if access.record_access_basis(actor, person) is None:
+    basis = access.record_access_basis(actor, person)
+    if basis is None:
         raise PermissionDenied("You do not have a care relationship with this person.")
+    return _basis_details(actor, person, basis)
+
+
+def _basis_details(actor: User, person: m.Person, basis: str) -> dict[str, Any]:
+    if basis == access.BREAK_GLASS:
+        grant = access.active_break_glass(actor, person)
+        return {"basis": basis, "break_glass_id": grant.pk if grant else None}
+    return {"basis": basis}
 
 
 def _save_version(actor: User | None, person: m.Person, section: Section, state: m.RecordSection,
-                  before: dict, review_date: date | None, system_actor: str = "") -> m.RecordSection:
+                  before: dict, review_date: date | None, system_actor: str = "", *, basis: dict[str, Any],
+                  imported_from: str = "") -> m.RecordSection:
+    """Keep the section's new version and audit it with ``basis``, the actor's access basis.
+
+    Content ``imported_from`` another system is kept as imported and not reviewed, whoever imports it: nobody
+    has confirmed it yet. Anything else a clinician saves counts as reviewed by them.
+    """
     after = snapshot(person, section)
     changes = differences(before, after)
     review_date_changed = review_date is not None and review_date != state.review_date
@@ -204,7 +240,10 @@ def _save_version(actor: User | None, person: m.Person, section: Section, state:
     organisation = actor.organisation.code if actor and actor.organisation else ""
     state.version += 1
     state.updated_at, state.updated_by, state.updated_by_organisation = now, username, organisation
-    if actor is None or actor.has_permission(Permission.RECORD_CLINICAL_DECISION):
+    state.imported_from, state.imported_at, state.import_note = imported_from, now if imported_from else None, ""
+    if imported_from:
+        state.reviewed_at, state.reviewed_by = None, ""
+    elif actor is None or actor.has_permission(Permission.RECORD_CLINICAL_DECISION):
         state.reviewed_at, state.reviewed_by = now, username
     if review_date is not None:
         state.review_date = review_date
@@ -213,9 +252,11 @@ def _save_version(actor: User | None, person: m.Person, section: Section, state:
         person=person, section=section.name, version=state.version, data=after, changes=changes,
         changed_by=username, changed_by_organisation=organisation,
     )
+    details = {"section": section.name, "version": state.version, "changed": sorted(changes), **basis}
+    if imported_from:
+        details["imported"] = True
     record_event(actor, "record.update", object_type="person", object_id=_person_ref(person),
-                 details={"section": section.name, "version": state.version, "changed": sorted(changes)},
-                 system_actor=system_actor or "system")
+                 details=details, system_actor=system_actor or "system")
     return state
 
 
@@ -265,32 +306,45 @@ def update_section(
     items: list[dict[str, Any]] | None = None,
     review_date: date | None = None,
     today: date | None = None,
+    imported_from: str = "",
 ) -> m.RecordSection:
     """Save a new version of one section of ``person``'s record.
 
     ``details`` sets the section's single row; ``items`` replaces its list of rows. ``expected_version`` is the
     version the editor started from: if someone saved in between, ``EditConflict`` is raised and nothing changes.
+    ``imported_from`` names the system the content came from: it is then kept as imported, not reviewed.
+    An actor using break-glass may not change who has a relationship with the person
+    (``RelationshipChangeRefused``; nothing is written and the refusal is audited).
     """
     section = SECTIONS[section_name]
-    _require_edit(actor, person, section)
+    basis = _require_edit(actor, person, section)
     today = today or timezone.localdate()
     if review_date is not None and review_date < today:
         raise ValidationError({"review_date": "The review date must be today or later."})
-    with transaction.atomic():
-        state = _lock_state(person, section.name)
-        if state.version != expected_version:
-            raise EditConflict(state)
-        person = m.Person.objects.select_related("practice").get(pk=person.pk)
-        before = snapshot(person, section)
-        _apply(person, section, details, items, today)
-        state = _save_version(actor, person, section, state, before, review_date)
-        if section.name == "after_death":
-            _close_entry_on_death(actor, person, today)
-        summary.refresh(person)
+    try:
+        with transaction.atomic():
+            state = _lock_state(person, section.name)
+            if state.version != expected_version:
+                raise EditConflict(state)
+            person = m.Person.objects.select_related("practice").get(pk=person.pk)
+            parties = access.relationship_parties(person)
+            before = snapshot(person, section)
+            _apply(person, section, details, items, today)
+            if basis["basis"] == access.BREAK_GLASS and access.relationship_parties(person) != parties:
+                raise RelationshipChangeRefused
+            state = _save_version(actor, person, section, state, before, review_date, basis=basis,
+                                  imported_from=imported_from)
+            if section.name == "after_death":
+                _close_entry_on_death(actor, person, today, basis)
+            summary.refresh(person)
+    except RelationshipChangeRefused:
+        record_event(actor, "record.update_refused", object_type="person", object_id=_person_ref(person),
+                     details={"section": section.name, "why": "relationship_change_under_break_glass", **basis})
+        raise
     return state
 
 
-def _close_entry_on_death(actor: User, person: m.Person, today: date) -> None:
+def _close_entry_on_death(actor: User, person: m.Person, today: date, basis: dict[str, Any]) -> None:
     died_on = person.after_death.died_on
     entry = person.entry
     if entry.status == m.RegisterEntry._meta.get_field("status").default or entry.removed_on != died_on:
@@ -299,14 +353,14 @@ def _close_entry_on_death(actor: User, person: m.Person, today: date) -> None:
         before = snapshot(person, section)
         entry.status, entry.removed_on, entry.removal_reason = "died", died_on, ""
         entry.save()
-        _save_version(actor, person, section, state, before, None)
+        _save_version(actor, person, section, state, before, None, basis=basis)
 
 
 def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_version: int) -> m.RecordSection:
     """A clinician confirms the current version of a section someone else entered."""
     section = SECTIONS[section_name]
     require_permission(actor, Permission.RECORD_CLINICAL_DECISION)
-    _require_edit(actor, person, section)
+    basis = _require_edit(actor, person, section)
     with transaction.atomic():
         state = _lock_state(person, section.name)
         if state.version != expected_version:
@@ -315,7 +369,8 @@ def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_
         state.save()
         summary.refresh(person)
         record_event(actor, "record.review", object_type="person", object_id=_person_ref(person),
-                     details={"section": section.name, "version": state.version})
+                     details={"section": section.name, "version": state.version,
+                              **({"imported_from": state.imported_from} if state.imported_from else {}), **basis})
     return state
 
 
@@ -328,13 +383,15 @@ def add_to_register(
     review_date: date | None = None,
     today: date | None = None,
     system_actor: str = "",
+    imported_from: str = "",
 ) -> m.Person:
     """Put a person on the register: their details and register entry, in one transaction.
 
     Refuses an NHS number already on the register (``DuplicatePerson``) and, unless confirmed, a person with the
     same family name and date of birth as someone on it (``PossibleDuplicate``). ``actor`` is None only for the
     system's own loading (``system_actor`` names it). An actor from outside the person's practice joins their
-    care team, so they keep access to the record they created.
+    care team, so they keep access to the record they created. ``imported_from`` names the system the details
+    came from: they are then kept as imported, not reviewed.
     """
     if actor is not None or not system_actor:
         require_permission(actor, Permission.ADD_TO_REGISTER)
@@ -353,20 +410,22 @@ def add_to_register(
         new_entry.full_clean()
         _check_dates(new_person, new_entry, today)
         new_entry.save()
+        basis = {"basis": access.REGISTERING}
         for name in ("person", "entry"):
             state = m.RecordSection.objects.create(person=new_person, name=name)
             _save_version(actor, new_person, SECTIONS[name], state, {},
-                          review_date if name == "entry" else None, system_actor=system_actor)
+                          review_date if name == "entry" else None, system_actor=system_actor, basis=basis,
+                          imported_from=imported_from)
         if actor is not None and not access.has_relationship(actor, new_person):
-            _join_care_team(actor, new_person)
+            _join_care_team(actor, new_person, basis)
         record_event(actor, "register.add", object_type="person", object_id=_person_ref(new_person),
-                     details={"practice": new_person.practice.code, "route": new_entry.identification_route},
-                     system_actor=system_actor or "system")
+                     details={"practice": new_person.practice.code, "route": new_entry.identification_route,
+                              **basis}, system_actor=system_actor or "system")
         summary.refresh(new_person)
     return new_person
 
 
-def _join_care_team(actor: User, person: m.Person) -> None:
+def _join_care_team(actor: User, person: m.Person, basis: dict[str, Any]) -> None:
     section = SECTIONS["care_team"]
     state = _lock_state(person, section.name)
     before = snapshot(person, section)
@@ -374,4 +433,4 @@ def _join_care_team(actor: User, person: m.Person) -> None:
         person=person, role=_CARE_TEAM_ROLE_FOR_USER_ROLE.get(actor.role, "other"),
         name=actor.get_full_name() or actor.get_username(), organisation=actor.organisation, user=actor,
     )
-    _save_version(actor, person, section, state, before, None)
+    _save_version(actor, person, section, state, before, None, basis=basis)

@@ -67,6 +67,8 @@ class ConsentToShare(models.TextChoices):
     GIVEN = "given", "Consent given"
     BEST_INTERESTS = "best_interests", "Shared in the person's best interests (lacks capacity)"
     DECLINED = "declined", "Declined"
+    # Loaded from a source that does not say: sharing for direct care applies until the person is asked.
+    NOT_RECORDED = "not_recorded", "Not recorded"
 
 
 class CprRecommendation(models.TextChoices):

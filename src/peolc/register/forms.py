@@ -216,6 +216,11 @@ class BreakGlassForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), label="Why do you need to see this record now?",
         help_text="This is recorded with your name and reviewed by your organisation's privacy officer.",
     )
+    # Asked, and required by the action, only when the person declined sharing.
+    vital_interests = forms.BooleanField(
+        required=False, label="I need this record now to protect the person's vital interests (their life or "
+                              "serious harm to them), and cannot ask them or wait for their care team",
+    )
 
 
 class BreakGlassReviewForm(forms.Form):

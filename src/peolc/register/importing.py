@@ -6,7 +6,7 @@ required
     ``nhs_number`` (10 digits, spaces or hyphens allowed), ``given_name``, ``family_name``, ``date_of_birth``,
     ``sex`` (``female``, ``male``, ``unknown``; ``F``/``M``/``U`` accepted), ``date_added``, ``main_diagnosis``
     (a diagnosis group such as ``cancer`` or ``heart_failure``), ``consent_to_share`` (``given``,
-    ``best_interests``, ``declined``)
+    ``best_interests``, ``declined``, ``not_recorded``)
 optional
     ``postcode``, ``address``, ``prognosis`` (``years``, ``months``, ``weeks``, ``days``, ``unknown``; default
     ``unknown``), ``identification_route`` (default ``imported``), ``preferred_place_of_death`` (``home``,
@@ -267,7 +267,7 @@ def import_practice_register(
                 if _already_registered(row, practice, skip_existing):
                     skipped += 1
                     continue
-                imported += _add_row(actor, number, row, errors, confirm_possible_duplicates, today)
+                imported += _add_row(actor, number, row, errors, confirm_possible_duplicates, today, source)
             if errors:
                 raise _Refused
             record_event(actor, "register.import", object_type="organisation", object_id=practice.code,
@@ -284,17 +284,22 @@ def _already_registered(row: dict, practice: Organisation, skip_existing: bool) 
     return m.Person.objects.filter(nhs_number=digits, practice=practice).exists()
 
 
-def _add_row(actor: User, number: int, row: dict, errors: _Errors, confirm: bool, today: date) -> bool:
-    """Add one row's person in a savepoint; False (with the problems in ``errors``) when it was refused."""
+def _add_row(actor: User, number: int, row: dict, errors: _Errors, confirm: bool, today: date, source: str) -> bool:
+    """Add one row's person in a savepoint; False (with the problems in ``errors``) when it was refused.
+
+    What the file holds is kept as imported from ``source``, not reviewed, until a clinician confirms it in the
+    record, even when a clinician imported it: nobody has checked each row against the person.
+    """
     section = ""
     try:
         # A savepoint per row, so one refused row does not stop the others being checked.
         with transaction.atomic():
             person = add_to_register(actor, person=row["person"], entry=row["entry"],
-                                     confirm_possible_duplicate=confirm, today=today)
+                                     confirm_possible_duplicate=confirm, today=today, imported_from=source)
             for section in ("preferences", "respect"):
                 if row[section]:
-                    update_section(actor, person, section, expected_version=0, details=row[section], today=today)
+                    update_section(actor, person, section, expected_version=0, details=row[section], today=today,
+                                   imported_from=source)
     except DuplicatePerson as error:
         here = error.existing.practice_id == row["person"]["practice"].pk
         errors.add(number, "nhs_number", "already on the register at this practice (use skip existing to leave "

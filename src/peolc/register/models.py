@@ -46,7 +46,8 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name.upper()}"
+        # A production load knows no names (the linked data holds none) until someone records them.
+        return f"{self.given_name} {self.family_name.upper()}".strip() or "Name not recorded"
 
 
 class RecordSection(models.Model):
@@ -61,9 +62,20 @@ class RecordSection(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.CharField(max_length=150, blank=True)
     review_date = models.DateField(null=True, blank=True)
+    # Set while the latest version came from another system (a load or an import), not from a user of this one:
+    # such content is never counted as reviewed until a clinician confirms it. Cleared by the next saved version.
+    imported_from = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    # What the source said that this section cannot hold as content (e.g. that a CPR decision exists, not which).
+    import_note = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "name"], name="one_state_per_section")]
+
+    @property
+    def imported_unreviewed(self) -> bool:
+        """The latest version was imported and no clinician has confirmed it since."""
+        return bool(self.imported_from) and not self.reviewed
 
     @property
     def reviewed(self) -> bool:
@@ -229,6 +241,8 @@ class BreakGlassAccess(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="break_glass")
     reason = models.TextField()
+    # The person declined sharing: the user stated that opening the record is in the person's vital interests.
+    vital_interests = models.BooleanField(default=False)
     started_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     reviewed_at = models.DateTimeField(null=True, blank=True)

@@ -65,14 +65,24 @@ def content(parts: RecordParts) -> dict:
     else:
         lpa = acp.get_lpa_health_welfare_display() if acp else ""
     interpreter = f" Needs an interpreter ({person.preferred_language})." if person.interpreter_needed else ""
+    states = sorted((s for s in parts.states if s.name in SECTIONS and s.version),
+                    key=lambda s: list(SECTIONS).index(s.name))
+    respect_state = next((s for s in states if s.name == "respect"), None)
+    cpr_heading = respect.get_cpr_recommendation_display() if respect else "No decision recorded"
+    if not respect and respect_state and respect_state.import_note:
+        cpr_heading = "A decision is recorded elsewhere, not here"
     return {
         "died": {"on": longdate(after.died_on), "place": after.get_place_of_death_display()} if after else None,
-        "unreviewed": [SECTIONS[s.name].title for s in sorted(parts.states, key=lambda s: list(SECTIONS).index(s.name))
-                       if s.name in SECTIONS and s.version and not s.reviewed],
+        "unreviewed": [SECTIONS[s.name].title for s in states if not s.reviewed and not s.imported_from],
+        # Urgent care must not take imported content for a clinician's reviewed entry.
+        "imported": _imported(states),
+        "source_notes": [[SECTIONS[s.name].title, s.import_note] for s in states if s.import_note],
         "cpr": {
-            "heading": respect.get_cpr_recommendation_display() if respect else "No decision recorded",
+            "heading": cpr_heading,
             "not_attempt": bool(respect and respect.cpr_recommendation == "not_attempt"),
             "rows": cpr_rows,
+            "imported": _imported_text(respect_state) if respect_state and respect_state.imported_unreviewed else "",
+            "note": respect_state.import_note if respect_state else "",
         },
         "wishes": [
             ["Preferred place of care", preferences.get_preferred_place_of_care_display() if preferences else ""],
@@ -104,6 +114,20 @@ def content(parts: RecordParts) -> dict:
             for carer in sorted(parts.carers, key=lambda carer: carer.name)
         ],
     }
+
+
+def _imported_text(state: m.RecordSection) -> str:
+    on = longdate(timezone.localtime(state.imported_at).date()) if state.imported_at else "an unknown date"
+    return f"Imported from {state.imported_from} on {on}, not yet reviewed by a clinician"
+
+
+def _imported(states: list[m.RecordSection]) -> list[dict]:
+    """Imported sections no clinician has reviewed yet, grouped by where and when they came from."""
+    groups: dict[str, list[str]] = {}
+    for state in states:
+        if state.imported_unreviewed:
+            groups.setdefault(_imported_text(state), []).append(SECTIONS[state.name].title)
+    return [{"text": text, "sections": titles} for text, titles in groups.items()]
 
 
 def refresh(person: m.Person) -> m.EmergencySummary:

@@ -51,6 +51,7 @@ def _refused(request: HttpRequest, person: m.Person, what: str) -> HttpResponse:
         "page_title": "You do not have access to this record",
         "person": person,
         "what": what,
+        "declined": access.declined_sharing(person),
         "may_break_glass": access.may_break_glass(request.user, person),
         "may_see_summary": access.emergency_summary_basis(request.user, person) is not None,
     }, status=403)
@@ -327,6 +328,7 @@ def access_report(request: HttpRequest, pk) -> HttpResponse:
 
 EVENT_DESCRIPTIONS = {
     "record.view": "Viewed", "record.view_refused": "Was refused access to", "record.update": "Changed",
+    "record.update_refused": "Was refused a change to",
     "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
     "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
 }
@@ -346,10 +348,12 @@ def describe_event(event: AuditEvent) -> str:
 
 @permission_required(Permission.BREAK_GLASS)
 def break_glass(request: HttpRequest, pk) -> HttpResponse:
-    person = get_object_or_404(m.Person.objects.select_related("practice"), pk=pk)
+    person = get_object_or_404(m.Person.objects.select_related("practice", "entry"), pk=pk)
     return form_view(
         request, f.BreakGlassForm(request.POST or None), "register/break_glass.jinja",
-        save=lambda data: actions.break_glass(request.user, person, data["reason"]),
+        save=lambda data: actions.break_glass(request.user, person, data["reason"],
+                                              vital_interests=data["vital_interests"]),
+        declined=access.declined_sharing(person),
         success=lambda _: "Emergency access granted for 12 hours. Your reason has been recorded.",
         next_url=reverse("register:record", args=[person.pk]), page_title="Emergency access", person=person,
     )

@@ -28,7 +28,8 @@ def _version(person, name) -> int:
 
 def test_adding_a_person_stores_their_summary(person):
     assert _stored(person) == _fresh(person)
-    assert _stored(person)["cpr"] == {"heading": "No decision recorded", "not_attempt": False, "rows": []}
+    assert _stored(person)["cpr"] == {"heading": "No decision recorded", "not_attempt": False, "rows": [],
+                                      "imported": "", "note": ""}
 
 
 CHANGES = [

@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from peolc.register import commands
+from peolc.register.actions import mark_reviewed
 from peolc.register.importing import (
     MAX_ERRORS,
     OPTIONAL_COLUMNS,
@@ -17,7 +19,7 @@ from peolc.register.importing import (
     import_practice_register,
     parse_date,
 )
-from peolc.register.models import Person, Preferences, RegisterEntry, RespectDecision
+from peolc.register.models import EmergencySummary, Person, Preferences, RegisterEntry, RespectDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +275,34 @@ def test_the_command_refuses_unknown_or_unauthorised_users(users, good_row, tmp_
 def test_the_command_reports_a_missing_file(users, tmp_path, capsys):
     assert run(["register", "import", "--practice", "Y99001", "--as", "gp", str(tmp_path / "none.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_imported_content_is_not_reviewed_even_when_a_gp_imports_it(users, orgs, good_row, tmp_path, events):
+    path = write_csv(tmp_path / "register.csv", [
+        good_row(1, cpr_recommendation="not_attempt", cpr_decided_on="2024-04-02", cpr_clinician_name="Dr A",
+                 cpr_clinician_role="GP"),
+    ])
+    import_practice_register(users["gp"], orgs["practice"], path)
+    person = Person.objects.get()
+    states = {s.name: s for s in person.sections.all()}
+    assert set(states) == {"person", "entry", "respect"}
+    assert all(s.imported_unreviewed and s.imported_from == "register.csv" for s in states.values())
+    assert all(e.details["imported"] for e in events("record.update") if e.details["section"] in states)
+    content = EmergencySummary.objects.get(person=person).content
+    assert content["cpr"]["imported"].startswith("Imported from register.csv on ")
+    assert content["cpr"]["imported"].endswith("not yet reviewed by a clinician")
+    assert content["imported"][0]["sections"] == ["Personal details", "Register entry", "ReSPECT and CPR decision"]
+    mark_reviewed(users["gp"], person, "respect", expected_version=1)
+    assert EmergencySummary.objects.get(person=person).content["cpr"]["imported"] == ""
+    assert events("record.review")[-1].details["imported_from"] == "register.csv"
+
+
+def test_the_record_and_summary_pages_say_what_was_imported_and_not_reviewed(users, orgs, good_row, tmp_path,
+                                                                              client):
+    import_practice_register(users["gp"], orgs["practice"], write_csv(tmp_path / "register.csv", [good_row(1)]))
+    person = Person.objects.get()
+    client.force_login(users["gp"])
+    for name in ("register:record", "register:emergency-summary"):
+        page = client.get(reverse(name, args=[person.pk])).content.decode()
+        assert "Imported from register.csv on" in page, name
+        assert "not yet reviewed by a clinician" in page, name

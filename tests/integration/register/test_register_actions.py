@@ -52,8 +52,9 @@ def test_the_practice_gp_adds_a_person_with_versions_and_audit(users, person_dat
     added = events("register.add")
     assert len(added) == 1
     assert added[0].object_id == str(person.pk)
-    assert added[0].details == {"practice": "Y99001", "route": "clinician"}
+    assert added[0].details == {"practice": "Y99001", "route": "clinician", "basis": "registering"}
     assert [e.details["section"] for e in events("record.update")] == ["person", "entry"]
+    assert {e.details["basis"] for e in events("record.update")} == {"registering"}
     no_identifiers_in_audit(person)
 
 
@@ -227,7 +228,8 @@ def test_a_care_coordinator_save_is_not_reviewed_until_a_clinician_confirms(user
     assert reviewed.reviewed and reviewed.reviewed_by == "gp"
     assert reviewed.version == 1
     event = events("record.review")[0]
-    assert (event.object_id, event.details) == (str(person.pk), {"section": "carers", "version": 1})
+    assert (event.object_id, event.details) == (str(person.pk), {"section": "carers", "version": 1,
+                                                                 "basis": "relationship"})
 
 
 def test_a_care_coordinator_cannot_mark_sections_reviewed(users, person):
