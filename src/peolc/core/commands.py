@@ -11,8 +11,12 @@ def setup_django() -> None:
     """Configure Django from the environment (see ``peolc.config.settings``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peolc.config.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"peolc: {error}") from None
 
 
 # Each dashboard area loads its pipeline outputs for display: (name, "module.function(out_dir, data_dir)").
