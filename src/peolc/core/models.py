@@ -116,9 +116,6 @@ class AuditEventQuerySet(models.QuerySet):
             head.save(using=self.db)
         return created
 
-    async def abulk_create(self, objs, *args, **kwargs):
-        raise AuditLogIsAppendOnly("Append audit events with record_event or bulk_create.")
-
 
 class AuditEvent(models.Model):
     """One append-only entry in the audit log.
