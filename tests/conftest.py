@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pyarrow as pa
@@ -9,6 +10,59 @@ import pyarrow.parquet as pq
 import pytest
 
 from peolc.core.auth import DEMO_PASSWORD
+
+
+@contextlib.contextmanager
+def audit_protection_suspended(connection):
+    """Switch the audit log's append-only triggers off for a moment, as only a database superuser could.
+
+    PostgreSQL: ``session_replication_role = replica`` (superuser only) stops triggers firing. SQLite: the triggers
+    are dropped and re-created.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+            try:
+                yield
+            finally:
+                cursor.execute("SET session_replication_role = DEFAULT")
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                           "AND tbl_name IN ('core_auditevent', 'core_auditchainhead')")
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+            try:
+                yield
+            finally:
+                for _, sql in triggers:
+                    cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_triggers():
+    """Let Django's test flush (after transactional and browser tests) empty the append-only audit log.
+
+    Production refuses to flush (`peolc manage flush`); the test database must start each test empty.
+    """
+    from django.db import connection
+
+    operations = type(connection.ops)
+    execute_sql_flush = operations.execute_sql_flush
+
+    def flush(self, sql_list):
+        with audit_protection_suspended(self.connection):
+            execute_sql_flush(self, sql_list)
+
+    operations.execute_sql_flush = flush
+    yield
+    operations.execute_sql_flush = execute_sql_flush
+
+
+@pytest.fixture
+def suspend_audit_protection():
+    """A context manager that bypasses the audit log's triggers, for tests that tamper with the log."""
+    return audit_protection_suspended
 
 
 @pytest.fixture

@@ -49,8 +49,19 @@ def test_the_database_refuses_updates_behind_the_orms_back(event):
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite allows DELETE so Django's test flush works")
-def test_postgresql_refuses_deletes_behind_the_orms_back(event):
+def test_the_database_refuses_deletes_behind_the_orms_back(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditchainhead")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+def test_postgresql_refuses_to_truncate_the_audit_log(event):
+    for table in ("core_auditevent", "core_auditchainhead"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -32,3 +32,18 @@ def test_an_unknown_command_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["flush", "sqlflush", "migrate", "loaddata"])
+def test_destructive_django_commands_are_refused(db, capsys, command):
+    from peolc.core.audit import record_event
+
+    record_event(None, "test.event")
+    assert main(["manage", command, "--noinput"]) == 2
+    assert f"peolc manage {command}: refused:" in capsys.readouterr().err
+    assert AuditEvent.objects.count() == 1
+
+
+def test_other_django_commands_still_pass_through(db, capsys):
+    assert main(["manage", "check"]) == 0
+    assert "no issues" in capsys.readouterr().out

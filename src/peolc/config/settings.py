@@ -4,6 +4,7 @@ Environment variables:
 - ``DEBUG`` (default off). Demo mode: demo users and the demo password exist only when it is on.
 - ``SECRET_KEY`` (required when ``DEBUG`` is off).
 - ``DATABASE_URL`` (default: an embedded SQLite file under ``PEOLC_VAR_DIR``).
+- ``PEOLC_ALLOW_SQLITE`` (default off): allow the embedded SQLite database when ``DEBUG`` is off (tests, trials).
 - ``ALLOWED_HOSTS`` (comma-separated; default ``127.0.0.1,localhost`` in debug).
 - ``PEOLC_VAR_DIR`` (default ``./var``): where the embedded database and collected static files live.
 - ``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off).
@@ -100,6 +101,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # summary's time. Django leaves both off so that transaction-pooling proxies work; put none in front of peolc.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Anyone who can write the SQLite file can rewrite the audit log and drop its triggers; PostgreSQL with a
+    # least-privilege runtime role (docs/audit.md) is what holds real records.
+    if not DEBUG and not env_flag("PEOLC_ALLOW_SQLITE"):
+        raise ImproperlyConfigured(
+            "The embedded SQLite database is refused when DEBUG is off: its audit log cannot be protected. Set "
+            "DATABASE_URL to a PostgreSQL database, or PEOLC_ALLOW_SQLITE=1 to use SQLite knowingly (tests, trials)."
+        )
     # One write at a time is fine for a demo; WAL keeps readers unblocked while a page writes its audit row.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -7,6 +7,8 @@ flags because the live test server speaks plain HTTP.
 import os
 
 os.environ["DEBUG"] = "0"
+# The suite runs on SQLite unless DATABASE_URL names PostgreSQL.
+os.environ["PEOLC_ALLOW_SQLITE"] = "1"
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -11,8 +11,12 @@ def setup_django() -> None:
     """Configure Django from the environment (see ``peolc.config.settings``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peolc.config.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"peolc: {error}") from None
 
 
 # Each dashboard area loads its pipeline outputs for display: (name, "module.function(out_dir, data_dir)").
@@ -22,11 +26,36 @@ OUTPUT_LOADERS = [
 ]
 
 
+# Django commands `peolc manage` will not run, and why: each would empty or rewrite the database behind the actions
+# and the audit log.
+REFUSED_MANAGEMENT_COMMANDS = {
+    "flush": "it deletes every row, the audit log included",
+    "sqlflush": "it prints SQL that deletes every row, the audit log included",
+    "migrate": "migrating backwards drops tables, the audit log included; use `peolc migrate`",
+    "loaddata": "it writes rows behind the actions and outside the audit log's hash chain",
+}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the web application's subcommands."""
     manage = subparsers.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=run_manage)
+
+    audit = subparsers.add_parser("audit", help="check the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="check the audit log's hash chain: exits non-zero naming the first altered or removed event")
+    verify.set_defaults(handler=run_audit_verify)
+
+    database = subparsers.add_parser("db", help="database administration")
+    database_commands = database.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+    grant = database_commands.add_parser(
+        "grant-runtime-role",
+        help="PostgreSQL: create or update the least-privilege role the application runs as (see docs/audit.md)")
+    grant.add_argument("--role", required=True, help="the runtime role's name, e.g. peolc_app")
+    grant.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    grant.set_defaults(handler=run_grant_runtime_role)
 
     migrate = subparsers.add_parser("migrate", help="create or update the web database's tables")
     migrate.set_defaults(handler=run_migrate)
@@ -53,10 +82,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_manage(args: argparse.Namespace) -> int:
+    command = args.arguments[0] if args.arguments else ""
+    if command in REFUSED_MANAGEMENT_COMMANDS:
+        print(f"peolc manage {command}: refused: {REFUSED_MANAGEMENT_COMMANDS[command]}.", file=sys.stderr)
+        return 2
     setup_django()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["peolc manage", *args.arguments])
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain; 0 if it is whole, 1 naming the first break."""
+    setup_django()
+    from peolc.core.audit import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        print(f"peolc audit verify: FAILED after checking {report.events:,} event(s): {report.problem}.",
+              file=sys.stderr)
+        return 1
+    print(f"Audit log OK: {report.events:,} event(s) chained; head hash {report.head_hash}.")
+    return 0
+
+
+def run_grant_runtime_role(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.db import connection, transaction
+
+    from peolc.core.runtime_role import RuntimeRoleRefused, grant_runtime_role
+
+    try:
+        with transaction.atomic():
+            statements = grant_runtime_role(connection, args.role, execute=not args.sql)
+    except RuntimeRoleRefused as error:
+        print(f"peolc db grant-runtime-role: refused: {error}", file=sys.stderr)
+        return 2
+    if args.sql:
+        print(";\n".join(statements) + ";")
+    else:
+        print(f"Runtime role {args.role}: SELECT and INSERT only on the audit log, reads and writes on the other "
+              "tables. Re-run after every `peolc migrate`.")
     return 0
 
 

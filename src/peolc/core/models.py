@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, router, transaction
+from django.utils import timezone
 
+from peolc.core.audit_chain import GENESIS_HASH, event_hash
 from peolc.core.permissions import Permission, Role, permissions_for
 
 
@@ -101,17 +103,33 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Append several events at once, chained in the order given, under one lock of the chain head."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise AuditLogIsAppendOnly("Audit events are appended, never merged into existing ones.")
+        events = list(objs)
+        with transaction.atomic(using=self.db):
+            head = AuditChainHead.locked(self.db)
+            for event in events:
+                head.append(event)
+            created = super().bulk_create(events, *args, **kwargs)
+            head.save(using=self.db)
+        return created
+
 
 class AuditEvent(models.Model):
     """One append-only entry in the audit log.
 
     Identifiers are copied rather than linked, so the trail survives the deletion or renaming of anything it
-    mentions. The database refuses updates and deletes (see the triggers in migration 0002).
+    mentions. The database refuses updates and deletes (see the triggers in migration 0004), and each event is
+    chained to the one before by hashes (``peolc.core.audit_chain``), so a removal behind the database's back is
+    detected by `peolc audit verify`.
     """
 
     id = models.BigAutoField(primary_key=True)
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the hash is computed (not by auto_now_add, which would change it afterwards).
+    occurred_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor_username = models.CharField(max_length=150, blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_organisation = models.CharField(max_length=12, blank=True)
@@ -122,6 +140,10 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # The event's place in the hash chain: 1, 2, 3, ... with no gaps, unlike ids (a rolled-back insert uses one).
+    position = models.BigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -132,12 +154,45 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding:
             raise AuditLogIsAppendOnly("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            head = AuditChainHead.locked(using)
+            head.append(self)
+            super().save(*args, **kwargs)
+            head.save(using=using)
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit log's hash chain: its one row holds the last event's position and hash.
+
+    Every append locks this row, so concurrent appends queue rather than chain to the same predecessor (SQLite
+    serialises writers anyway), and `peolc audit verify` compares it with the last event to detect a removed tail.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    position = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="core_auditchainhead_one_row")]
+
+    @classmethod
+    def locked(cls, using: str) -> AuditChainHead:
+        """The chain head, locked until the end of the caller's transaction (created if missing)."""
+        head, _ = cls.objects.using(using).select_for_update().get_or_create(pk=1)
+        return head
+
+    def append(self, event: AuditEvent) -> None:
+        """Give ``event`` the next position and its hashes, and move the head to it (saved by the caller)."""
+        event.position = self.position + 1
+        event.previous_hash = self.hash
+        event.hash = event_hash(event.__dict__)
+        self.position, self.hash = event.position, event.hash
 
 
 class AuditLogIsAppendOnly(Exception):

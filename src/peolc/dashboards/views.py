@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
 from peolc.analytics.stats import funnel_limits_proportion
-from peolc.core.charts import Chart, allows_inline_styles, csv_response
+from peolc.core.charts import Chart, allows_inline_styles
+from peolc.core.csvfiles import csv_response
 from peolc.core.permissions import Permission
 from peolc.core.views import permission_required
 from peolc.dashboards import findings, queries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from peolc.core.csvfiles import csv_response
 from peolc.core.permissions import Permission
 from peolc.core.views import apply_action_errors, permission_required, render_form_page
 from peolc.directory import actions, forms, gaps, hours, search
@@ -189,11 +189,6 @@ def gap_map(request: HttpRequest) -> HttpResponse:
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
 def gap_map_csv(request: HttpRequest) -> HttpResponse:
     rows = _gap_context(request)["rows"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="directory-gaps.csv"'
     fields = ["term", "level", "code", "name", "available", "population", "deaths", "palliative_need",
               "share_within", "need_weighted_km"]
-    writer = csv.DictWriter(response, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    return response
+    return csv_response("directory-gaps.csv", fields, ([row.get(f, "") for f in fields] for row in rows))

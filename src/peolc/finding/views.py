@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from peolc.core.charts import Chart, allows_inline_styles, csv_response
+from peolc.core.charts import Chart, allows_inline_styles
+from peolc.core.csvfiles import csv_response
 from peolc.core.models import Organisation
 from peolc.core.permissions import Permission
 from peolc.core.views import permission_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from peolc import nhs_number
 from peolc.core.audit import record_event
+from peolc.core.csvfiles import csv_response
 from peolc.core.forms import error_list
 from peolc.core.models import AuditEvent, Organisation
 from peolc.core.permissions import Permission
@@ -460,21 +460,20 @@ def register_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as CSV, for authorised roles; the export itself is audited."""
     _, people = _filtered_register(request)
     people = list(people)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="palliative-care-register.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["nhs_number", "given_name", "family_name", "date_of_birth", "practice_code", "status",
-                     "date_added", "prognosis", "main_diagnosis", "acp_recorded", "preferred_place_of_death"])
+    rows = []
     for person in people:
         entry = person.entry
         acp = display.one_to_one(person, "acp")
         preferences = display.one_to_one(person, "preferences")
-        writer.writerow([
+        rows.append([
             nhs_number.format(person.nhs_number), person.given_name, person.family_name,
             person.date_of_birth.isoformat(), person.practice.code, entry.status, entry.date_added.isoformat(),
             entry.prognosis, entry.main_diagnosis, "yes" if acp and (acp.discussed or acp.documented) else "no",
             preferences.preferred_place_of_death if preferences else "",
         ])
+    response = csv_response("palliative-care-register.csv", [
+        "nhs_number", "given_name", "family_name", "date_of_birth", "practice_code", "status", "date_added",
+        "prognosis", "main_diagnosis", "acp_recorded", "preferred_place_of_death"], rows)
     record_event(request.user, "register.export_csv", object_type="register",
                  details={"rows": len(people), "filters": {k: v for k, v in request.GET.items() if k != "page"}})
     return response
