@@ -24,7 +24,9 @@ def record_event(
 
     ``actor`` is None for the system's own work (loading data, scheduled jobs); ``system_actor`` then names it.
     A signed-out visitor is recorded as ``anonymous``.
-    Callers inside a transaction get the event written or rolled back with the change it describes.
+    Callers inside a transaction get the event written or rolled back with the change it describes. The event
+    locks the audit chain's head until that transaction ends, so an action takes every row lock it needs before
+    its first event: a row lock taken after it can deadlock with another action waiting for the head.
     """
     authenticated = actor is not None and actor.is_authenticated
     organisation = actor.organisation if authenticated else None

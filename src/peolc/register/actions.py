@@ -324,6 +324,10 @@ def update_section(
     try:
         with transaction.atomic():
             state = _lock_state(person, section.name)
+            if section.name == "after_death":
+                # A death closes the entry too: lock it now, before the first audit event takes the chain's head
+                # (a row lock taken after that could deadlock with an edit of the entry waiting for the head).
+                _lock_state(person, "entry")
             if state.version != expected_version:
                 raise EditConflict(state)
             person = m.Person.objects.select_related("practice").get(pk=person.pk)
