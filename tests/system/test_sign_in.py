@@ -26,8 +26,8 @@ def test_a_demo_gp_signs_in_and_sees_navigation_for_their_role(page, demo_users)
 
 def test_an_administrator_sees_the_administration_pages(page, demo_users):
     sign_in(page, "demo-admin")
-    assert navigation_labels(page) == ["Home", "Find a service", "Directory entries", "Break-glass review", "Users",
-                                       "Organisations", "Audit log"]
+    assert navigation_labels(page) == ["Home", "Find a service", "Directory entries", "Users", "Organisations",
+                                       "Audit log"]
     for label in ("Users", "Organisations", "Audit log"):
         page.locator(".nhsuk-header__navigation-list").get_by_role("link", name=label).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(label)

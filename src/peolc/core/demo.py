@@ -47,6 +47,7 @@ DEMO_USERS = [
     ("analyst", Role.ICB_ANALYST, T.ICB, "George", "Smith"),
     ("directory-editor", Role.DIRECTORY_EDITOR, T.HOSPICE, "Hannah", "Brown"),
     ("admin", Role.SYSTEM_ADMINISTRATOR, T.ICB, "Imran", "Ali"),
+    ("privacy-officer", Role.PRIVACY_OFFICER, T.ICB, "Julia", "Novak"),
 ]
 
 
