@@ -132,7 +132,10 @@ def _subtree_codes(organisation: Organisation) -> set[str]:
 
 
 def review_break_glass(actor: User, grant: m.BreakGlassAccess, outcome: str, note: str = "") -> m.BreakGlassAccess:
-    """Record a privacy officer's judgement of one break-glass access. Nobody reviews their own; refusals are audited."""
+    """Record a privacy officer's judgement of one break-glass access.
+
+    Nobody reviews their own access; every refusal is audited.
+    """
     refusal = None
     if not (actor is not None and actor.is_authenticated and actor.has_permission(Permission.REVIEW_BREAK_GLASS)):
         refusal = "Only a privacy officer can review emergency access."
