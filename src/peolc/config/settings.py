@@ -121,6 +121,26 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "peolc.core.auth.DemoAwareModelBackend",
 ]
+
+# Staff sign-in by OpenID Connect (NHS CIS2 style; peolc/core/oidc.py, docs/accounts-and-sign-in.md): off unless
+# OIDC_RP_CLIENT_ID is set. Endpoints come from OIDC_OP_ISSUER's discovery document unless set one by one.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email nationalrbacaccess")
+OIDC_USE_PKCE = True
+OIDC_VERIFY_KID = env_flag("OIDC_VERIFY_KID", default=True)  # off only for a provider whose tokens name no key
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/"
+PEOLC_OIDC_ROLE_MAP = os.environ.get("PEOLC_OIDC_ROLE_MAP", str(PACKAGE_DIR / "core" / "oidc_roles.csv"))
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("peolc.core.oidc.CIS2Backend")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -156,6 +176,7 @@ AXES_CLIENT_IP_CALLABLE = "peolc.core.signin.client_ip"
 AXES_RESET_ON_SUCCESS = False  # the handler forgets only the signed-in account's failures from that source
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # so a pause always ends, however often it is hit
 AXES_LOCKOUT_CALLABLE = "peolc.core.views.locked_out"
+AXES_WHITELIST_CALLABLE = "peolc.core.signin.is_oidc_callback"  # the identity provider throttles its own sign-ins
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated); none by default.
 PEOLC_TRUSTED_PROXIES = [
     ipaddress.ip_network(part.strip(), strict=False)

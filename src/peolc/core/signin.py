@@ -60,6 +60,11 @@ def client_ip(request) -> str:
     return hops[0] if hops else peer
 
 
+def is_oidc_callback(request, credentials=None) -> bool:
+    """Whether this authentication is an OpenID Connect callback (the provider checked the password, not peolc)."""
+    return bool(credentials) and "nonce" in credentials
+
+
 class ThrottlingHandler(AxesDatabaseHandler):
     """django-axes' database handler with a separate limit for each lockout key (``PEOLC_SIGN_IN_LIMITS``).
 
@@ -123,9 +128,12 @@ def audit_signed_out(sender, request, user, **kwargs) -> None:
 def audit_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     """Record a failed sign-in with the username tried (never the password)."""
     username = str(credentials.get("username") or "")[:150]
+    details = {"username": username, "method": "password" if "username" in credentials else "oidc",
+               "source": client_ip(request) if request else ""}
+    if getattr(request, "oidc_refusal", None):
+        details["reason"] = request.oidc_refusal
     record_event(AnonymousUser(), "auth.sign_in_failed", object_type="user", object_id=username[:64],
-                 details={"username": username, "method": "password" if "username" in credentials else "oidc",
-                          "source": client_ip(request) if request else ""})
+                 details=details)
 
 
 def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:

@@ -17,7 +17,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from peolc.core import forms
+from peolc.core import forms, oidc
 from peolc.core.actions import organisations as organisation_actions
 from peolc.core.actions import users as user_actions
 from peolc.core.models import AuditEvent, Organisation, User
@@ -108,6 +108,7 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         form = context["form"]
         context["page_title"] = "Sign in"
+        context["oidc_enabled"] = oidc.enabled()
         context["form_errors"] = forms.error_list(form) if form.is_bound else []
         return context
 
@@ -290,8 +291,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @permission_required(Permission.MANAGE_USERS)
+@require_POST
 def user_reset_password(request: HttpRequest, username: str) -> HttpResponse:
     """Invalidate a user's password and email them a one-time link to set a new one."""
     user = get_object_or_404(User, username=username)
