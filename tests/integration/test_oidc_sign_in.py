@@ -142,3 +142,15 @@ def test_the_shipped_role_map_names_only_real_roles_and_organisation_types():
     assert mapping[("R8000", "gp_practice")] == "gp"
     assert {kind for _, kind in mapping} <= set(OrganisationType.values)
     assert "system_administrator" not in mapping.values() and "privacy_officer" not in mapping.values()
+
+
+def test_the_demo_identity_providers_staff_map_as_described(db, settings):
+    from peolc.core.actions.organisations import load_organisations
+    from peolc.core.demo import DEMO_ORGANISATIONS, demo_cis2_identities
+
+    load_organisations(DEMO_ORGANISATIONS, system_actor="test")
+    identities = dict(demo_cis2_identities())
+    assert oidc.role_from_claims(identities["demo-cis2-gp"])[1] == "gp"
+    assert oidc.role_from_claims(identities["demo-cis2-nurse"])[1] == "community_nurse"
+    with pytest.raises(oidc.SignInRefused):
+        oidc.role_from_claims(identities["demo-cis2-student"])

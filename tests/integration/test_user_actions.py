@@ -112,3 +112,10 @@ def test_administrators_cannot_lock_themselves_out(admin_user):
 def test_fields_outside_the_use_case_cannot_be_changed(admin_user, gp_user):
     with pytest.raises(ValueError, match="is_superuser"):
         update_user(admin_user, gp_user, is_superuser=True)
+
+
+def test_changing_an_email_address_tells_the_old_address(admin_user, gp_user, mailoutbox):
+    update_user(admin_user, gp_user, email="someone.else@example.nhs.uk")
+    (notice,) = mailoutbox
+    assert notice.to == ["gp@example.nhs.uk"]
+    assert "someone.else@example.nhs.uk" in notice.body and "admin" in notice.body

@@ -137,7 +137,20 @@ def update_user(actor: User, user: User, **changes) -> User:
             current.save()
             record_event(actor, "user.update", object_type="user", object_id=current.username,
                          details={"changed": changed})
+            if "email" in changed and changed["email"]["from"]:
+                _tell_old_address(current, changed["email"]["from"], actor)
     return current
+
+
+def _tell_old_address(user: User, old_email: str, actor: User) -> None:
+    # Reset links go to the account's address, so an administrator who changed it could then reset the password
+    # into their own mailbox. The owner hears of any change at the old address, and the audit log shows both steps.
+    send_mail(
+        "The email address on your peolc account was changed",
+        f"{actor.get_username()} changed the email address on your peolc account ({user.username}) to "
+        f"{user.email}. If you did not expect this, tell your organisation's information governance lead.",
+        None, [old_email],
+    )
 
 
 def _validate(user: User) -> None:
