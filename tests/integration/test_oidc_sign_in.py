@@ -120,6 +120,7 @@ def test_the_sign_in_page_offers_cis2_only_when_configured(client, db, settings)
     assert client.get(reverse("oidc-start")).status_code == 404
     settings.OIDC_RP_CLIENT_ID = "peolc-test"
     assert b"Sign in with NHS Care Identity (CIS2)" in client.get(reverse("login")).content
+    assert b'href="/sign-in/oidc/start/?next=/register/"' in client.get(reverse("login") + "?next=/register/").content
 
 
 def test_password_sign_in_still_works_when_the_provider_is_configured(client, gp_user, oidc_on):
