@@ -93,11 +93,15 @@ class IdleTimeoutMiddleware:
     A shared computer on a ward is often left signed in; the session then ends on its own.
     """
 
+    # Record activity at most once a minute, so that busy pages do not write the session on every request.
+    RESOLUTION_SECONDS = 60
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         now = int(time.time())
+        last = None
         if request.user.is_authenticated:
             minutes = settings.PEOLC_SESSION_IDLE_MINUTES
             last = request.session.get("last_activity")
@@ -108,7 +112,8 @@ class IdleTimeoutMiddleware:
                                        "Sign in again to carry on.")
                 return redirect_to_login(request.get_full_path())
         response = self.get_response(request)
-        if request.user.is_authenticated:  # also just after signing in
+        fresh = last is not None and now - last < self.RESOLUTION_SECONDS
+        if request.user.is_authenticated and not fresh:  # also just after signing in
             request.session["last_activity"] = now
         return response
 

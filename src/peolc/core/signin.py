@@ -19,6 +19,7 @@ visitor cannot pose as another address.
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -143,9 +144,16 @@ def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs) 
                  details={"username": name, "source": ip_address or ""})
 
 
+def start_idle_clock(sender, request, user, **kwargs) -> None:
+    """Count a session's idle time from the moment of signing in (see ``IdleTimeoutMiddleware``)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["last_activity"] = int(time.time())
+
+
 def connect_signals() -> None:
     """Connect the sign-in audit receivers (called once, when the core app is ready)."""
     user_logged_in.connect(audit_signed_in, dispatch_uid="peolc.audit_signed_in")
+    user_logged_in.connect(start_idle_clock, dispatch_uid="peolc.start_idle_clock")
     user_logged_out.connect(audit_signed_out, dispatch_uid="peolc.audit_signed_out")
     user_login_failed.connect(audit_sign_in_failed, dispatch_uid="peolc.audit_sign_in_failed")
     user_locked_out.connect(audit_locked_out, dispatch_uid="peolc.audit_locked_out")
