@@ -149,3 +149,28 @@ def test_reset_requests_are_rate_limited(client, gp_user, mailoutbox):
     assert client.post(reverse("password_reset"), {"email": "other@example.nhs.uk"}).status_code == 429
     assert len(mailoutbox) == 3
     assert AuditEvent.objects.filter(action="auth.password_reset_throttled").count() == 2
+
+
+@pytest.fixture
+def broken_mail(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("peolc.core.actions.users.send_mail", refuse)
+
+
+def test_when_email_cannot_be_sent_nothing_is_created_or_reset_and_the_page_says_so(admin_client, ics, gp_user,
+                                                                                    broken_mail):
+    response = _new_user(admin_client, ics)
+    assert response.status_code == 400 and b"could not be sent" in response.content
+    assert not User.objects.filter(username="nurse.new").exists()
+    assert not AuditEvent.objects.filter(action="user.create").exists()
+    response = admin_client.post(reverse("core:user-reset-password", args=["gp"]), follow=True)
+    assert b"could not be sent" in response.content
+    gp_user.refresh_from_db()
+    assert gp_user.check_password(PASSWORD)
+
+
+def test_a_failed_reset_email_looks_the_same_to_the_visitor(client, gp_user, broken_mail):
+    response = client.post(reverse("password_reset"), {"email": "gp@example.nhs.uk"})
+    assert response.status_code == 302 and response.headers["Location"] == reverse("password_reset_done")

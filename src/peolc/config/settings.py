@@ -13,6 +13,8 @@ Environment variables:
 - ``PEOLC_SESSION_IDLE_MINUTES`` (default 30): sign out after this long without a request.
 - ``EMAIL_BACKEND``, ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
   ``DEFAULT_FROM_EMAIL``: how set-password links are sent (files under ``$PEOLC_VAR_DIR/mail`` in demo mode).
+- ``OIDC_RP_CLIENT_ID`` and the other ``OIDC_*`` variables, ``PEOLC_OIDC_ROLE_MAP``: staff sign-in by OpenID Connect
+  (off unless the client id is set; see docs/accounts-and-sign-in.md).
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ link to set their own, so nobody else ever knows it and no administrator can sig
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +26,8 @@ from peolc.core.actions import apply_changes, require_permission
 from peolc.core.audit import record_event
 from peolc.core.models import AuditEvent, Organisation, User
 from peolc.core.permissions import Permission, Role
+
+logger = logging.getLogger(__name__)
 
 _EDITABLE_FIELDS = ("first_name", "last_name", "email", "job_title", "organisation", "role", "is_active")
 
@@ -113,11 +118,19 @@ def set_password_link(user: User, site_url: str) -> str:
 
 
 def send_set_password_link(user: User, site_url: str, *, purpose: str) -> None:
-    """Email ``user`` a one-time link to set their password, through the configured ``EMAIL_BACKEND``."""
+    """Email ``user`` a one-time link to set their password, through the configured ``EMAIL_BACKEND``.
+
+    Raises ``ValidationError`` when the email cannot be sent, so the caller's transaction saves nothing.
+    """
     subject, body = _EMAILS[purpose]
     days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
-    send_mail(subject, body.format(username=user.username, days=days, link=set_password_link(user, site_url)),
-              None, [user.email])
+    try:
+        send_mail(subject, body.format(username=user.username, days=days, link=set_password_link(user, site_url)),
+                  None, [user.email])
+    except (OSError, smtplib.SMTPException) as error:
+        logger.error("set-password email not sent", extra={"purpose": purpose, "error": type(error).__name__})
+        raise ValidationError("The email with the link to set a password could not be sent, so nothing was "
+                              "changed. Check the email settings (EMAIL_HOST) and try again.") from error
     record_event(None, "user.set_password_link_sent", object_type="user", object_id=user.username,
                  details={"purpose": purpose}, system_actor="peolc")
 
@@ -145,12 +158,16 @@ def update_user(actor: User, user: User, **changes) -> User:
 def _tell_old_address(user: User, old_email: str, actor: User) -> None:
     # Reset links go to the account's address, so an administrator who changed it could then reset the password
     # into their own mailbox. The owner hears of any change at the old address, and the audit log shows both steps.
-    send_mail(
-        "The email address on your peolc account was changed",
-        f"{actor.get_username()} changed the email address on your peolc account ({user.username}) to "
-        f"{user.email}. If you did not expect this, tell your organisation's information governance lead.",
-        None, [old_email],
-    )
+    try:
+        send_mail(
+            "The email address on your peolc account was changed",
+            f"{actor.get_username()} changed the email address on your peolc account ({user.username}) to "
+            f"{user.email}. If you did not expect this, tell your organisation's information governance lead.",
+            None, [old_email],
+        )
+    except (OSError, smtplib.SMTPException) as error:
+        raise ValidationError("The old email address could not be told of the change, so nothing was changed. "
+                              "Check the email settings (EMAIL_HOST) and try again.") from error
 
 
 def _validate(user: User) -> None:
@@ -190,10 +207,11 @@ def request_password_reset(email: str, *, source: str, site_url: str) -> None:
         raise TooManyResetRequests
     accounts = [user for user in local_accounts_for_email(email)
                 if user.has_usable_password() or user.must_change_password]
-    with transaction.atomic():
-        record_event(AnonymousUser(), "auth.password_reset_requested", object_type="user",
-                     details={"email": email, "source": source, "accounts": len(accounts)})
-        for user in accounts:
+    record_event(AnonymousUser(), "auth.password_reset_requested", object_type="user",
+                 details={"email": email, "source": source, "accounts": len(accounts)})
+    for user in accounts:
+        # A failure is logged, not shown: telling the visitor would tell them the address has an account.
+        with contextlib.suppress(ValidationError):
             send_set_password_link(user, site_url, purpose="reset_requested")
 
 
