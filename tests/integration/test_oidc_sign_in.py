@@ -68,6 +68,8 @@ def test_a_clinician_signs_in_with_cis2_and_gets_the_mapped_role(client, ics, oi
     created = AuditEvent.objects.get(action="user.create_from_oidc")
     assert created.details == {"organisation": "Y99001", "role": "gp", "job_role_code": "R8000"}
     assert AuditEvent.objects.get(action="auth.signed_in").details["method"] == "oidc"
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get(reverse("home")).status_code == 302  # deactivation ends the session
 
 
 def test_a_known_subject_is_found_by_subject_and_follows_a_change_of_role(client, ics, oidc_on, make_user):

@@ -130,6 +130,10 @@ class CIS2Backend(OIDCAuthenticationBackend):
     OIDC_RP_SIGN_ALGO = property(lambda self: oidc_setting("OIDC_RP_SIGN_ALGO", "RS256"))
     OIDC_RP_IDP_SIGN_KEY = property(lambda self: oidc_setting("OIDC_RP_IDP_SIGN_KEY", None))
 
+    def get_user(self, user_id):
+        # As the password backend: a deactivated account's session ends at its next request.
+        return User.objects.select_related("organisation").filter(pk=user_id, is_active=True).first()
+
     def authenticate(self, request, **kwargs):
         # Only the callback view passes a nonce; a password form posted to a URL carrying ?code=&state= must not
         # start a token exchange.
