@@ -25,16 +25,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-base: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[demo]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev,spark]"
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev,spark,demo]"
 	touch $@ $(VENV)/.installed-base
 
 DEMO_DATA := data/synthetic
 DEMO_OUTPUTS := data/outputs
 DEMO_PEOPLE ?= 50000
+OIDC_PORT ?= 9400
 
 # The synthetic ICS ends shortly before today, so its register looks current.
 demo: $(VENV)/.installed-base
@@ -42,7 +43,10 @@ demo: $(VENV)/.installed-base
 	DEBUG=1 $(BIN)/peolc migrate
 	$(BIN)/peolc pipeline run --data $(DEMO_DATA) --out $(DEMO_OUTPUTS)
 	DEBUG=1 $(BIN)/peolc load --data $(DEMO_DATA)
-	DEBUG=1 $(BIN)/peolc serve --host $(HOST) --port $(PORT)
+	@# A local CIS2-style identity provider beside the site, stopped with it (docs/accounts-and-sign-in.md).
+	DEBUG=1 $(BIN)/peolc oidc-demo-provider --port $(OIDC_PORT) & provider=$$!; trap 'kill $$provider' EXIT; \
+	DEBUG=1 OIDC_RP_CLIENT_ID=peolc-demo OIDC_RP_CLIENT_SECRET=demo-only OIDC_OP_ISSUER=http://127.0.0.1:$(OIDC_PORT) \
+	OIDC_VERIFY_KID=0 $(BIN)/peolc serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium and the Spark tests need a Java runtime: install whichever is missing
 # from Debian (needs root or sudo).

@@ -45,12 +45,12 @@ def test_form_errors_are_summarised_and_linked_to_their_fields(admin_client, ics
 
 def test_action_validation_errors_come_back_to_the_form(admin_client, ics):
     response = admin_client.post(reverse("core:user-create"), {
-        "username": "nurse.two", "first_name": "Nia", "last_name": "Jones", "email": "nia@example.nhs.uk",
-        "organisation": ics["practice"].pk, "role": "community_nurse", "password": "peolc-demo-only",
+        "username": "Admin", "first_name": "Nia", "last_name": "Jones", "email": "nia@example.nhs.uk",
+        "organisation": ics["practice"].pk, "role": "community_nurse",
     })
     assert response.status_code == 400
-    assert "published for the demo" in response.content.decode()
-    assert 'href="#id_password"' in response.content.decode()
+    assert "already exists" in response.content.decode()
+    assert 'href="#id_username"' in response.content.decode()
 
 
 def test_editing_a_user(admin_client, gp_user, ics):

@@ -10,13 +10,13 @@ def test_createdemo_loads_organisations_and_one_user_per_role(db, settings, caps
     usernames = set(User.objects.values_list("username", flat=True))
     assert usernames == {
         "demo-gp", "demo-community-nurse", "demo-hospice", "demo-hospital", "demo-urgent-care",
-        "demo-coordinator", "demo-analyst", "demo-directory-editor", "demo-admin",
+        "demo-coordinator", "demo-analyst", "demo-directory-editor", "demo-admin", "demo-privacy-officer",
     }
     assert User.objects.get(username="demo-gp").organisation.type == "gp_practice"
     assert User.objects.get(username="demo-urgent-care").role == "urgent_care_clinician"
     assert Organisation.objects.filter(type="gp_practice").exists()
     assert main(["createdemo"]) == 0  # safe to re-run
-    assert User.objects.count() == 9
+    assert User.objects.count() == 10
     assert "15 unchanged" in capsys.readouterr().out
     assert AuditEvent.objects.filter(action="user.load_demo").count() == 2
 

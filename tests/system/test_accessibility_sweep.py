@@ -10,8 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PASSWORD = "a-long-test-password-42"
 # Who opens which pages: the first role in this list that gets a 200 is used.
 ROLES = [("sweep.gp", "gp", "practice"), ("sweep.analyst", "icb_analyst", "icb"),
-         ("sweep.admin", "system_administrator", "icb"), ("sweep.editor", "directory_editor", "hospice")]
-NOT_PAGES = (".csv", "api/", "sign-out/", "healthz")
+         ("sweep.admin", "system_administrator", "icb"), ("sweep.editor", "directory_editor", "hospice"),
+         ("sweep.privacy", "privacy_officer", "icb")]
+# The OpenID Connect addresses only redirect to and from the identity provider (tested in test_oidc_sign_in.py).
+NOT_PAGES = (".csv", "api/", "sign-out/", "healthz", "sign-in/oidc/")
 
 
 def _routes(patterns, prefix=""):

@@ -126,7 +126,7 @@ def test_an_unrelated_clinician_is_refused_then_breaks_glass(page, demo_users):
     expect(page.get_by_text("You are viewing this record through break-glass")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, "demo-admin")
+    sign_in(page, "demo-privacy-officer")
     page.goto("/register/break-glass/")
     expect(page.get_by_text("Admitted unconscious to ED")).to_be_visible()
     assert_accessible(page)

@@ -32,3 +32,10 @@ def test_unknown_or_missing_role_grants_nothing():
     assert permissions_for("") == frozenset()
     assert permissions_for(None) == frozenset()
     assert permissions_for("superhero") == frozenset()
+
+
+def test_break_glass_is_reviewed_by_privacy_officers_not_administrators():
+    holders = {role for role, granted in ROLE_PERMISSIONS.items() if Permission.REVIEW_BREAK_GLASS in granted}
+    assert holders == {Role.PRIVACY_OFFICER}
+    assert permissions_for(Role.PRIVACY_OFFICER) == {Permission.REVIEW_BREAK_GLASS, Permission.VIEW_AUDIT_LOG}
+    assert Role.PRIVACY_OFFICER.label == "Privacy officer (Caldicott / IG)"

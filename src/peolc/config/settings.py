@@ -9,11 +9,20 @@ Environment variables:
 - ``PEOLC_VAR_DIR`` (default ``./var``): where the embedded database and collected static files live.
 - ``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off).
 - ``LOG_LEVEL`` (default ``INFO``).
+- ``PEOLC_TRUSTED_PROXIES`` (default none): proxies whose ``X-Forwarded-For`` gives the client address.
+- ``PEOLC_BEHIND_TLS_PROXY`` (default off): believe ``X-Forwarded-Proto: https`` from the proxy.
+- ``PEOLC_SESSION_IDLE_MINUTES`` (default 30): sign out after this long without a request.
+- ``EMAIL_BACKEND``, ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
+  ``DEFAULT_FROM_EMAIL``: how set-password links are sent (files under ``$PEOLC_VAR_DIR/mail`` in demo mode).
+- ``OIDC_RP_CLIENT_ID`` and the other ``OIDC_*`` variables, ``PEOLC_OIDC_ROLE_MAP``: staff sign-in by OpenID Connect
+  (off unless the client id is set; see docs/accounts-and-sign-in.md).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "peolc.core.middleware.IdleTimeoutMiddleware",
+    "peolc.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +131,26 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "peolc.core.auth.DemoAwareModelBackend",
 ]
+
+# Staff sign-in by OpenID Connect (NHS CIS2 style; peolc/core/oidc.py, docs/accounts-and-sign-in.md): off unless
+# OIDC_RP_CLIENT_ID is set. Endpoints come from OIDC_OP_ISSUER's discovery document unless set one by one.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email nationalrbacaccess")
+OIDC_USE_PKCE = True
+OIDC_VERIFY_KID = env_flag("OIDC_VERIFY_KID", default=True)  # off only for a provider whose tokens name no key
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/"
+PEOLC_OIDC_ROLE_MAP = os.environ.get("PEOLC_OIDC_ROLE_MAP", str(PACKAGE_DIR / "core" / "oidc_roles.csv"))
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("peolc.core.oidc.CIS2Backend")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -127,20 +158,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "peolc.core.auth.DemoPasswordValidator"},
 ]
+# One-time links to set a password (new accounts, resets) are emailed; they expire after three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"  # demo mode: each email is a file here
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "peolc <no-reply@localhost>")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Rate-limit failed logins: lock the username for this IP after 5 failures, for 15 minutes.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Throttle failed sign-ins per account from one source, per source and per account, each pause ending by itself
+# after the cool-off (see peolc/core/signin.py and docs/accounts-and-sign-in.md).
+PEOLC_SIGN_IN_LIMITS = {"account_and_source": 5, "source": 20, "account": 20}
+AXES_FAILURE_LIMIT = PEOLC_SIGN_IN_LIMITS["account_and_source"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "peolc.core.signin.ThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "peolc.core.signin.client_ip"
+AXES_RESET_ON_SUCCESS = False  # the handler forgets only the signed-in account's failures from that source
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # so a pause always ends, however often it is hit
 AXES_LOCKOUT_CALLABLE = "peolc.core.views.locked_out"
+AXES_WHITELIST_CALLABLE = "peolc.core.signin.is_oidc_callback"  # the identity provider throttles its own sign-ins
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated); none by default.
+PEOLC_TRUSTED_PROXIES = [
+    ipaddress.ip_network(part.strip(), strict=False)
+    for part in os.environ.get("PEOLC_TRUSTED_PROXIES", "").split(",")
+    if part.strip()
+]
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
-# Sessions and cookies.
+# Sessions and cookies. peolc.core.middleware.IdleTimeoutMiddleware signs out after PEOLC_SESSION_IDLE_MINUTES idle.
+PEOLC_SESSION_IDLE_MINUTES = int(os.environ.get("PEOLC_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -160,7 +217,9 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only behind a TLS-terminating proxy that sets it (and strips any a client sent).
+if env_flag("PEOLC_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # ``{nonce}`` is replaced per response; the NHS.UK template's one inline script carries it. Pages with charts allow
 # inline styles, which plotly.js sets on its SVG (see docs/adr/0002-charts-and-inline-styles.md).
 CONTENT_SECURITY_POLICY = "; ".join(

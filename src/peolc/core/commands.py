@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -79,6 +80,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=3)
     serve.set_defaults(handler=run_serve)
+
+    provider = subparsers.add_parser(
+        "oidc-demo-provider",
+        help="run a local OpenID Connect provider with CIS2-style demo staff (demo mode only; for `make demo`)",
+    )
+    provider.add_argument("--port", type=int, default=9400)
+    provider.set_defaults(handler=run_oidc_demo_provider)
 
 
 def run_manage(args: argparse.Namespace) -> int:
@@ -242,3 +250,33 @@ def run_serve(args: argparse.Namespace) -> int:
         "--log-level", "warning", "--graceful-timeout", "5",
     ])
     return 0  # not reached
+
+
+def run_oidc_demo_provider(args: argparse.Namespace) -> int:
+    """Serve oidc-provider-mock on 127.0.0.1 with the demo's CIS2-style staff until stopped."""
+    setup_django()
+    from django.conf import settings
+
+    if not settings.DEMO_MODE:
+        print("The demo identity provider runs only in demo mode (DEBUG=1).", file=sys.stderr)
+        return 2
+    try:
+        import oidc_provider_mock
+        import werkzeug.serving
+    except ImportError:
+        print("Install oidc-provider-mock first: pip install -c requirements/constraints.txt -e '.[demo]'",
+              file=sys.stderr)
+        return 2
+    from peolc.core.demo import demo_cis2_identities
+
+    identities = demo_cis2_identities()
+    users = [oidc_provider_mock.User(sub=sub, claims=claims) for sub, claims in identities]
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback, for the demo only
+    server = werkzeug.serving.make_server("127.0.0.1", args.port, oidc_provider_mock.app(user_claims=users),
+                                          threaded=True)
+    print(f"Demo NHS Care Identity (CIS2-style) provider at http://127.0.0.1:{args.port}/ with "
+          + ", ".join(sub for sub, _ in identities))
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0

@@ -47,6 +47,7 @@ DEMO_USERS = [
     ("analyst", Role.ICB_ANALYST, T.ICB, "George", "Smith"),
     ("directory-editor", Role.DIRECTORY_EDITOR, T.HOSPICE, "Hannah", "Brown"),
     ("admin", Role.SYSTEM_ADMINISTRATOR, T.ICB, "Imran", "Ali"),
+    ("privacy-officer", Role.PRIVACY_OFFICER, T.ICB, "Julia", "Novak"),
 ]
 
 
@@ -80,3 +81,29 @@ def create_demo_users() -> dict[str, int]:
             counts["created" if created else "updated"] += 1
         record_event(None, "user.load_demo", object_type="user", details=counts, system_actor="createdemo")
     return counts
+
+
+# CIS2-style identities for the demo identity provider (``peolc oidc-demo-provider``): subject, name, the kind of
+# organisation, and the national RBAC job role code of their one role. The last maps to no peolc role, to show refusal.
+DEMO_CIS2_IDENTITIES = [
+    ("demo-cis2-gp", "Dr Kiran", "Shah", T.GP_PRACTICE, "S8000:G8000:R8000"),
+    ("demo-cis2-nurse", "Liam", "Evans", T.COMMUNITY_PROVIDER, "S8000:G8000:R8001"),
+    ("demo-cis2-student", "Maya", "Reid", T.ACUTE_TRUST, "S8000:G8000:R8004"),
+]
+
+
+def demo_cis2_identities() -> list[tuple[str, dict]]:
+    """(subject, claims) for each demo CIS2 identity, in the first organisation (by code) of the fitting kind."""
+    identities = []
+    for n, (sub, first_name, last_name, kind, role_code) in enumerate(DEMO_CIS2_IDENTITIES, start=1):
+        organisation = Organisation.objects.filter(type=kind, active=True).order_by("code").first()
+        if organisation is None:
+            raise ImproperlyConfigured(f"No {kind} organisation for {sub}: load organisations first.")
+        role_id = f"55500000{n:04d}"
+        identities.append((sub, {
+            "given_name": first_name, "family_name": last_name, "name": f"{first_name} {last_name}",
+            "email": f"{sub}@example.nhs.uk", "selected_roleid": role_id,
+            "nhsid_nrbac_roles": [{"person_roleid": role_id, "org_code": organisation.code, "role_code": role_code,
+                                   "person_orgid": f"55510000{n:04d}"}],
+        }))
+    return identities

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
 from peolc.core.models import AuditEvent, Organisation, OrganisationType
 from peolc.core.permissions import Role
@@ -16,6 +16,41 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account is inactive.",
     }
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254,
+                             help_text="The work email address on your peolc account.")
+
+
+_NEW_SECRET_HINT = "At least 12 characters. Not a common or published password, and not like your name or username."  # noqa: S105 - a hint, not a secret
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Set a password from a one-time link, or when an account has none yet; the user has then chosen it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label, self.fields["new_password1"].help_text = "New password", _NEW_SECRET_HINT
+        self.fields["new_password2"].label = "Type the new password again"
+
+    def save(self, commit=True):
+        self.user.must_change_password = False
+        return super().save(commit)
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Change one's own password, knowing the current one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password1"].label, self.fields["new_password1"].help_text = "New password", _NEW_SECRET_HINT
+        self.fields["new_password2"].label = "Type the new password again"
+
+    def save(self, commit=True):
+        self.user.must_change_password = False
+        return super().save(commit)
 
 
 def error_list(form: forms.Form) -> list[dict]:
@@ -43,10 +78,7 @@ class UserForm(forms.Form):
 
 class NewUserForm(UserForm):
     username = forms.CharField(max_length=150, help_text="Lower case letters, numbers and - . _ only.")
-    password = forms.CharField(
-        widget=forms.PasswordInput, help_text="At least 12 characters. Not a common or published password."
-    )
-    field_order = ["username", "first_name", "last_name", "email", "job_title", "organisation", "role", "password"]
+    field_order = ["username", "first_name", "last_name", "email", "job_title", "organisation", "role"]
 
 
 class EditUserForm(UserForm):

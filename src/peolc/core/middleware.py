@@ -9,8 +9,13 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from peolc.core import context
 
@@ -80,3 +85,52 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a user whose last request was more than ``PEOLC_SESSION_IDLE_MINUTES`` ago, and say why.
+
+    A shared computer on a ward is often left signed in; the session then ends on its own.
+    """
+
+    # Record activity at most once a minute, so that busy pages do not write the session on every request.
+    RESOLUTION_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        now = int(time.time())
+        last = None
+        if request.user.is_authenticated:
+            minutes = settings.PEOLC_SESSION_IDLE_MINUTES
+            last = request.session.get("last_activity")
+            if last is not None and now - last > minutes * 60:
+                request.sign_out_reason = "idle"
+                logout(request)
+                messages.info(request, f"You were signed out after {minutes} minutes of inactivity. "
+                                       "Sign in again to carry on.")
+                return redirect_to_login(request.get_full_path())
+        response = self.get_response(request)
+        fresh = last is not None and now - last < self.RESOLUTION_SECONDS
+        if request.user.is_authenticated and not fresh:  # also just after signing in
+            request.session["last_activity"] = now
+        return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a user whose password was set or reset by someone else to set their own before anything else.
+
+    Only the password page and signing out are open to them until then.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.must_change_password:
+            allowed = {reverse("password_change"), reverse("logout")}
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                return redirect("password_change")
+        return self.get_response(request)

@@ -80,6 +80,12 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     job_title = models.CharField(max_length=100, blank=True)
+    # Set when an administrator creates the account or resets its password; cleared only when the user sets a
+    # password themselves. While set, every page but sign-out leads to setting one (PasswordChangeRequiredMiddleware).
+    must_change_password = models.BooleanField(default=False)
+    # The OpenID Connect subject (NHS CIS2 UUID) of an account that signs in through the identity provider. Such
+    # accounts have no local password. Accounts are matched on this only, never on an email address.
+    oidc_subject = models.CharField(max_length=255, unique=True, null=True, blank=True, default=None)
 
     def has_permission(self, permission: Permission) -> bool:
         """Whether this user's role grants ``permission`` (inactive users have none)."""
@@ -89,6 +95,11 @@ class User(AbstractUser):
     def sees_aggregates_only(self) -> bool:
         """Users who never see records (e.g. ICB analysts) get small numbers suppressed on aggregate pages."""
         return not self.has_permission(Permission.VIEW_RECORD)
+
+    @property
+    def signs_in_with_oidc(self) -> bool:
+        """Whether this account signs in through the identity provider (and so has no local password)."""
+        return bool(self.oidc_subject)
 
     @property
     def permissions(self) -> frozenset[Permission]:

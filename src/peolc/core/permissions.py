@@ -44,6 +44,7 @@ class Role(models.TextChoices):
     ICB_ANALYST = "icb_analyst", "ICB analyst"
     DIRECTORY_EDITOR = "directory_editor", "Directory editor"
     SYSTEM_ADMINISTRATOR = "system_administrator", "System administrator"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer (Caldicott / IG)"
 
 
 _CLINICAL_READ_WRITE = {
@@ -78,15 +79,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ICB_ANALYST: frozenset({Permission.VIEW_AGGREGATE_DATA}),
     Role.DIRECTORY_EDITOR: frozenset({Permission.MANAGE_DIRECTORY}),
+    # Administrators manage accounts but neither read records nor judge access to them: that is kept apart, with
+    # the privacy officer (Caldicott guardian or information governance lead), so no one role can both grant itself
+    # access and approve it.
     Role.SYSTEM_ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,
             Permission.MANAGE_ORGANISATIONS,
             Permission.VIEW_AUDIT_LOG,
-            Permission.REVIEW_BREAK_GLASS,
             Permission.MANAGE_DIRECTORY,
         }
     ),
+    Role.PRIVACY_OFFICER: frozenset({Permission.REVIEW_BREAK_GLASS, Permission.VIEW_AUDIT_LOG}),
 }
 
 

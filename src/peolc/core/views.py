@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -12,14 +13,16 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from peolc.core import forms
+from peolc.core import forms, oidc
 from peolc.core.actions import organisations as organisation_actions
 from peolc.core.actions import users as user_actions
 from peolc.core.models import AuditEvent, Organisation, User
 from peolc.core.permissions import Permission
+from peolc.core.signin import client_ip
 
 
 def permission_required(permission: Permission):
@@ -105,6 +108,7 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         form = context["form"]
         context["page_title"] = "Sign in"
+        context["oidc_enabled"] = oidc.enabled()
         context["form_errors"] = forms.error_list(form) if form.is_bound else []
         return context
 
@@ -118,7 +122,111 @@ sign_out = auth_views.LogoutView.as_view()
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """Shown by django-axes after too many failed sign-in attempts."""
-    return render(request, "core/locked_out.jinja", {"page_title": "Too many attempts"}, status=429)
+    return render(request, "core/locked_out.jinja", {
+        "page_title": "Too many attempts", "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }, status=429)
+
+
+# --- passwords: self-service reset, first-time setting, changing ------------------------------------------------
+
+
+@login_not_required
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a one-time link to set a new password. The answer is the same whether or not the address is known."""
+    form = forms.PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_actions.request_password_reset(form.cleaned_data["email"], source=client_ip(request),
+                                                site_url=request.build_absolute_uri("/"))
+        except user_actions.TooManyResetRequests:
+            return render(request, "core/error.jinja", {
+                "page_title": "Too many requests",
+                "message": "Password reset has been asked for too often. Wait an hour and try again, or ask your "
+                "organisation's system administrator.",
+            }, status=429)
+        return redirect("password_reset_done")
+    return render_form_page(request, "core/password_reset.jinja", form, page_title="Reset your password")
+
+
+@login_not_required
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/password_reset_done.jinja", {"page_title": "Check your email"})
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """Set a password from a one-time link (a new account's first password, or a reset)."""
+
+    template_name = "core/password_set.jinja"
+    form_class = forms.NewPasswordForm
+    success_url = reverse_lazy("password_reset_complete")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        # Accounts that sign in through the identity provider have no password here to set.
+        return None if user is None or user.signs_in_with_oidc else user
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        context["page_title"] = "Set your password" if context["validlink"] else "This link has expired"
+        context["form_errors"] = forms.error_list(form) if form is not None and form.is_bound else []
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_actions.record_password_set(form.user, via="link")
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+password_set = login_not_required(SetPasswordView.as_view())
+
+
+@login_not_required
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/password_reset_complete.jinja", {"page_title": "Your password has been set"})
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    """Change one's own password. Also where a user must go first when their password was set by someone else."""
+
+    template_name = "core/password_change.jinja"
+    form_class = forms.ChangePasswordForm
+    success_url = reverse_lazy("home")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.signs_in_with_oidc:
+            return render(request, "core/error.jinja", {
+                "page_title": "Your password is not kept here",
+                "message": "You sign in with NHS Care Identity (your smartcard or authenticator). Change your "
+                "password or passcode through NHS Care Identity Service 2.",
+            })
+        if request.user.is_authenticated and not request.user.has_usable_password():
+            self.form_class = forms.NewPasswordForm
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["page_title"] = "Change your password"
+        context["must_change"] = self.request.user.must_change_password
+        context["form_errors"] = forms.error_list(form) if form.is_bound else []
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_actions.record_password_set(form.user, via="change")
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+password_change = ChangePasswordView.as_view()
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -177,9 +285,25 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     return form_view(
         request, forms.NewUserForm(request.POST or None), "core/user_form.jinja",
-        save=lambda data: user_actions.create_user(request.user, **data),
-        success=lambda user: f"User {user.username} created.", next_url="core:user-list", page_title="Add a user",
+        save=lambda data: user_actions.create_user(request.user, site_url=request.build_absolute_uri("/"), **data),
+        success=lambda user: f"User {user.username} created. They have been emailed a link to set their password.",
+        next_url="core:user-list", page_title="Add a user",
     )
+
+
+@permission_required(Permission.MANAGE_USERS)
+@require_POST
+def user_reset_password(request: HttpRequest, username: str) -> HttpResponse:
+    """Invalidate a user's password and email them a one-time link to set a new one."""
+    user = get_object_or_404(User, username=username)
+    try:
+        user_actions.reset_password(request.user, user, site_url=request.build_absolute_uri("/"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{user.username}'s password no longer works. They have been emailed a link "
+                                  "to set a new one.")
+    return redirect("core:user-edit", username=user.username)
 
 
 @permission_required(Permission.MANAGE_USERS)

@@ -129,9 +129,10 @@ def break_glass(actor: User, person: m.Person, reason: str, *, vital_interests: 
 
 
 def break_glass_in_review_scope(actor: User):
-    """Break-glass uses the actor may review: by users of their organisation or any organisation beneath it."""
+    """Break-glass uses the actor may review: by users of their organisation or any organisation beneath it, other
+    than the actor's own."""
     require_permission(actor, Permission.REVIEW_BREAK_GLASS)
-    grants = m.BreakGlassAccess.objects.select_related("user", "user__organisation", "person")
+    grants = m.BreakGlassAccess.objects.select_related("user", "user__organisation", "person").exclude(user=actor)
     organisation = actor.organisation
     if organisation is None:
         return grants.none()
@@ -151,9 +152,21 @@ def _subtree_codes(organisation: Organisation) -> set[str]:
 
 
 def review_break_glass(actor: User, grant: m.BreakGlassAccess, outcome: str, note: str = "") -> m.BreakGlassAccess:
-    """Record a privacy officer's judgement of one break-glass access."""
-    if not break_glass_in_review_scope(actor).filter(pk=grant.pk).exists():
-        raise PermissionDenied("This break-glass access is outside your organisation.")
+    """Record a privacy officer's judgement of one break-glass access.
+
+    Nobody reviews their own access; every refusal is audited.
+    """
+    refusal = None
+    if not (actor is not None and actor.is_authenticated and actor.has_permission(Permission.REVIEW_BREAK_GLASS)):
+        refusal = "Only a privacy officer can review emergency access."
+    elif grant.user_id == actor.pk:
+        refusal = "You cannot review your own emergency access: another privacy officer must review it."
+    elif not break_glass_in_review_scope(actor).filter(pk=grant.pk).exists():
+        refusal = "This break-glass access is outside your organisation."
+    if refusal:
+        record_event(actor, "record.break_glass_review_refused", object_type="person",
+                     object_id=_person_ref(grant.person), details={"break_glass_id": grant.pk, "refusal": refusal})
+        raise PermissionDenied(refusal)
     if outcome not in {"appropriate", "inappropriate"}:
         raise ValidationError({"review_outcome": "Choose whether the access was appropriate."})
     with transaction.atomic():

@@ -59,6 +59,8 @@ def users(make_user, orgs):
         "editor": make_user("editor", "directory_editor", orgs["hospice"]),
         "admin": make_user("admin", "system_administrator", orgs["icb"]),
         "locality_admin": make_user("locality-admin", "system_administrator", orgs["locality"]),
+        "privacy": make_user("privacy", "privacy_officer", orgs["icb"]),
+        "locality_privacy": make_user("locality-privacy", "privacy_officer", orgs["locality"]),
     }
 
 

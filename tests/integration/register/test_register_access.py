@@ -193,48 +193,66 @@ def test_roles_without_the_permission_cannot_break_glass(users, person, who):
     assert not BreakGlassAccess.objects.exists()
 
 
-def test_an_icb_administrator_reviews_every_break_glass_and_the_review_is_audited(users, person, events):
+def test_an_icb_privacy_officer_reviews_every_break_glass_and_the_review_is_audited(users, person, events):
     grant = break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
-    assert list(break_glass_in_review_scope(users["admin"])) == [grant]
-    reviewed = review_break_glass(users["admin"], grant, "appropriate", "  Seen in ED  ")
+    assert list(break_glass_in_review_scope(users["privacy"])) == [grant]
+    reviewed = review_break_glass(users["privacy"], grant, "appropriate", "  Seen in ED  ")
     assert (reviewed.review_outcome, reviewed.review_note, reviewed.reviewed_by) == ("appropriate", "Seen in ED",
-                                                                                     "admin")
+                                                                                     "privacy")
     assert reviewed.reviewed_at is not None
     event = events("record.break_glass_review")[0]
     assert event.object_id == str(person.pk)
     assert event.details == {"break_glass_id": grant.pk, "outcome": "appropriate", "user": "hospital"}
 
 
-def test_a_locality_administrator_reviews_only_its_own_organisations(users, person, events):
+def test_a_locality_privacy_officer_reviews_only_its_own_organisations(users, person, events):
     inside = break_glass(users["hospice"], person, "Admitted to the hospice out of hours today")
     outside = break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
-    assert list(break_glass_in_review_scope(users["locality_admin"])) == [inside]
+    assert list(break_glass_in_review_scope(users["locality_privacy"])) == [inside]
     with pytest.raises(PermissionDenied):
-        review_break_glass(users["locality_admin"], outside, "appropriate")
+        review_break_glass(users["locality_privacy"], outside, "appropriate")
     assert not events("record.break_glass_review")
-    review_break_glass(users["locality_admin"], inside, "inappropriate", "No care episode found")
+    assert events("record.break_glass_review_refused")[0].details["break_glass_id"] == outside.pk
+    review_break_glass(users["locality_privacy"], inside, "inappropriate", "No care episode found")
     assert BreakGlassAccess.objects.get(pk=inside.pk).review_outcome == "inappropriate"
 
 
 def test_a_review_needs_an_outcome(users, person):
     grant = break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
     with pytest.raises(ValidationError):
-        review_break_glass(users["admin"], grant, "fine")
+        review_break_glass(users["privacy"], grant, "fine")
     assert BreakGlassAccess.objects.get(pk=grant.pk).reviewed_at is None
 
 
-@pytest.mark.parametrize("who", ["gp", "hospital", "analyst", "editor"])
-def test_only_administrators_review_break_glass(users, person, who):
+def test_nobody_reviews_their_own_break_glass(users, person, events):
+    """A clinician who broke glass and later became a privacy officer still cannot approve their own access."""
+    from peolc.core.actions.users import update_user
+
+    grant = break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
+    update_user(users["admin"], users["hospital"], role="privacy_officer", organisation=users["privacy"].organisation)
+    officer = type(users["hospital"]).objects.get(pk=users["hospital"].pk)
+    assert grant not in break_glass_in_review_scope(officer)
+    with pytest.raises(PermissionDenied, match="cannot review your own"):
+        review_break_glass(officer, grant, "appropriate")
+    assert BreakGlassAccess.objects.get(pk=grant.pk).reviewed_at is None
+    refused = events("record.break_glass_review_refused")[0]
+    assert (refused.actor_username, refused.details["break_glass_id"]) == ("hospital", grant.pk)
+    review_break_glass(users["privacy"], grant, "appropriate")
+
+
+@pytest.mark.parametrize("who", ["gp", "hospital", "analyst", "editor", "admin"])
+def test_only_privacy_officers_review_break_glass(users, person, who, events):
     grant = break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
     with pytest.raises(PermissionDenied):
-        break_glass_in_review_scope(users[who])
-    with pytest.raises(PermissionDenied):
         review_break_glass(users[who], grant, "appropriate")
+    assert events("record.break_glass_review_refused")
+    with pytest.raises(PermissionDenied):
+        break_glass_in_review_scope(users[who])
 
 
-def test_an_administrator_without_an_organisation_reviews_nothing(users, person):
-    admin = users["admin"]
-    admin.organisation = None
-    admin.save()
+def test_a_privacy_officer_without_an_organisation_reviews_nothing(users, person):
+    officer = users["privacy"]
+    officer.organisation = None
+    officer.save()
     break_glass(users["hospital"], person, "Admitted unconscious via the emergency department")
-    assert not break_glass_in_review_scope(admin).exists()
+    assert not break_glass_in_review_scope(officer).exists()
