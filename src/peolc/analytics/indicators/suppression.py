@@ -1,17 +1,25 @@
-"""Small-number suppression for figures shown to aggregate-only users.
+"""Small-number suppression of indicator values: the policy of :mod:`peolc.analytics.disclosure`, vectorised.
 
-Primary: a cell whose count is 1 to 7 (the numerator; for a median, the number of people) is suppressed. Zero is
-shown: it reveals nothing about a person. Secondary: wherever cells add up to a published total, a lone suppressed
-cell could be recovered by subtraction, so the smallest other cell in that partition is suppressed too, repeating
-until no partition has exactly one suppressed cell beside a published total. The partitions are:
+Primary: a cell whose count is 1 to 7 (the numerator; for a median, the number of people), whose denominator is 1
+to 7 (proportions, rates, medians) or, for a proportion, whose complement ``denominator - numerator`` is 1 to 7 is
+suppressed. Zero is shown: it reveals nothing about a person. Secondary, in two layers:
 
-* the breakdown values of one breakdown (they add up to the all-persons row of the same area and period);
-* the child areas of one parent (practices in a PCN, PCNs in a locality, localities in the ICB);
-* the quarters of a calendar or financial year (they add up to the year);
-* indicators in one ``complement_group`` (the five places of death add up to all deaths).
+* **Partitions.** Wherever cells add up to a published total, a lone suppressed cell could be recovered by
+  subtraction, so the smallest other cell in that partition is suppressed too; and a suppressed total whose cells
+  are all published would be their sum, so its smallest cell is suppressed. The partitions are the breakdown
+  values of one breakdown (adding up to the all-persons row), the child areas of one parent (practices in a PCN,
+  PCNs in a locality, localities in the ICB), and the indicators of one ``complement_group`` (the five places of
+  death add up to all deaths).
+* **Overlapping periods.** Every rolling 12-month period and year is the sum of the quarters it spans, so
+  ``R(t) - R(t-1) + Q(t-4)`` would give a quarter exactly. A period that contains a suppressed quarter of the same
+  indicator, area and breakdown value is suppressed too, and a period suppressed for another reason while all its
+  quarters are published has its smallest quarter suppressed (else it would be their sum). Years are such periods,
+  so this also covers the quarters of a year adding up to it. (Indicators counted at a period's midpoint do not
+  add up over quarters; the rule suppresses more of them than it needs to, never less.)
 
-Rolling 12-month periods overlap, and differences between successive ones give a quarter this year minus the same
-quarter last year; that is not a single cell, so it is not protected further.
+Quarters are settled first (their partitions), then carried into the periods that contain them, then everything is
+repeated until nothing changes. Each published linear relation then holds at least two unknowns; the property tests
+in ``tests/unit/analytics/test_disclosure_properties.py`` check by rank that no suppressed cell is determined.
 """
 
 from __future__ import annotations
@@ -20,25 +28,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from peolc.analytics.disclosure import HIGH, LOW
 from peolc.analytics.indicators.definitions import Definition
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids
 
-LOW, HIGH = 1, 7
 MAX_PASSES = 50
+KEY_NAMES = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
 
 
-def _year_of_quarter(vocab: dict[str, Vocabulary]) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays indexed by period code: the code of the quarter's calendar year and financial year (-1 otherwise)."""
+def _quarters_of_period(vocab: dict[str, Vocabulary]) -> np.ndarray:
+    """An array indexed by period code: the codes of the (up to four) quarters a year or rolling period spans, -1
+    where there is none (quarters themselves, and quarters that have no rows)."""
     labels = list(vocab["period"].strings)
-    calendar = np.full(len(labels), -1, dtype=np.int64)
-    financial = np.full(len(labels), -1, dtype=np.int64)
+    quarters = np.full((len(labels), 4), -1, dtype=np.int64)
     for code, label in enumerate(labels):
-        if len(label) == 7 and label[4:6] == " Q":
-            year, quarter = int(label[:4]), int(label[-1])
-            start = year if quarter > 1 else year - 1
-            calendar[code] = vocab["period"].code(str(year))
-            financial[code] = vocab["period"].code(f"{start}/{(start + 1) % 100:02d}")
-    return calendar, financial
+        if label.startswith("12 months to "):
+            year, month = int(label[13:17]), int(label[18:20])
+            last = year * 4 + (month - 1) // 3
+        elif len(label) == 4 and label.isdigit():
+            last = int(label) * 4 + 3
+        elif len(label) == 7 and label[4] == "/":
+            last = (int(label[:4]) + 1) * 4
+        else:
+            continue
+        for k, block in enumerate(range(last - 3, last + 1)):
+            quarters[code, k] = vocab["period"].get(f"{block // 4} Q{block % 4 + 1}")
+    return quarters
 
 
 def suppress(
@@ -57,33 +72,96 @@ def suppress(
     kind = {vocab["indicator_id"].code(d.id): d.type for d in chosen}
     is_median = np.isin(ind, [c for c, t in kind.items() if t == "median"])
     count = np.nan_to_num(np.where(is_median, values["denominator"], values["numerator"]))
+    denominator = np.nan_to_num(values["denominator"])
     primary = (count >= LOW) & (count <= HIGH)
     # A proportion, rate or median over a tiny group is disclosive too, whatever its numerator.
     counted = np.isin(ind, [c for c, t in kind.items() if t in ("proportion", "rate", "median")])
-    primary |= counted & (values["denominator"] >= LOW) & (values["denominator"] <= HIGH)
+    primary |= counted & (denominator >= LOW) & (denominator <= HIGH)
+    # A proportion's complement is a count of people too: 8 of 14 says that 6 did not.
+    rest = denominator - count
+    is_proportion = np.isin(ind, [c for c, t in kind.items() if t == "proportion"])
+    primary |= is_proportion & (rest >= LOW) & (rest <= HIGH)
     suppressed = primary.copy()
+    if index is None:
+        prepare_vocabulary(vocab, parents or {})
+        index = KeyIndex([values[k] for k in KEY_NAMES], [len(vocab[k].strings) + 8 for k in KEY_NAMES])
     # Each partition's member rows (in row order) and their partition ids, found once for every pass.
     partitions = [
         (rows, ids[rows], totals)
         for ids, totals in _partitions(values, chosen, vocab, parents or {}, index)
         if (rows := np.flatnonzero(ids >= 0)).size
     ]
+    periods, quarter_rows = _quarter_rows(values, vocab, index)
+    is_quarter = values["period_type"] == vocab["period_type"].code("quarter")
+    # Quarters first, on their own: the periods containing them then inherit a settled pattern instead of pairing
+    # a lone suppressed period with an arbitrary sibling whose quarters are all published.
+    quarter_partitions = [(rows[keep], ids[keep], totals) for rows, ids, totals in partitions if
+                          (keep := is_quarter[rows]).any()]
+    _settle(suppressed, count, quarter_partitions)
     for _ in range(MAX_PASSES):
-        changed = False
-        for rows, ids, totals in partitions:
-            changed |= _secondary(suppressed, count, rows, ids, totals)
+        changed = _carry_into_periods(suppressed, count, periods, quarter_rows)
+        changed |= _settle(suppressed, count, partitions, passes=1)
         if not changed:
             break
     return suppressed, primary
 
 
+def _settle(suppressed: np.ndarray, count: np.ndarray, partitions: list, passes: int = MAX_PASSES) -> bool:
+    """Secondary suppression within partitions until none changes (or ``passes`` rounds); whether any did."""
+    changed_any = False
+    for _ in range(passes):
+        changed = False
+        for rows, ids, totals in partitions:
+            changed |= _secondary(suppressed, count, rows, ids, totals)
+        changed_any |= changed
+        if not changed:
+            break
+    return changed_any
+
+
+def _quarter_rows(
+    values: dict[str, np.ndarray], vocab: dict[str, Vocabulary], index: KeyIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of periods made of quarters, and for each the rows of its quarters (same indicator, area and
+    breakdown value; -1 where a quarter has no row)."""
+    spans = _quarters_of_period(vocab)[values["period"]]
+    periods = np.flatnonzero((spans >= 0).any(axis=1))
+    quarter = vocab["period_type"].code("quarter")
+    rest = [values[k][periods] for k in ("area_type", "area_code", "breakdown", "breakdown_value")]
+    found = np.full((periods.size, 4), -1, dtype=np.int64)
+    for k in range(4):
+        which = spans[periods, k]
+        found[:, k] = index.find([values["indicator_id"][periods], quarter, which, *rest], where=which >= 0)
+    return periods, found
+
+
+def _carry_into_periods(
+    suppressed: np.ndarray, count: np.ndarray, periods: np.ndarray, quarter_rows: np.ndarray
+) -> bool:
+    """Suppress every period containing a suppressed quarter, and a quarter of every suppressed period whose
+    quarters are all published (the smallest non-zero one); whether anything changed."""
+    if not periods.size:
+        return False
+    present = quarter_rows >= 0
+    safe_rows = np.maximum(quarter_rows, 0)
+    quarter_hidden = (suppressed[safe_rows] & present).any(axis=1)
+    newly = quarter_hidden & ~suppressed[periods]
+    suppressed[periods[newly]] = True
+    quarter_count = np.where(present, count[safe_rows], 0.0)
+    bare = suppressed[periods] & ~quarter_hidden & (quarter_count > 0).any(axis=1)
+    if bare.any():
+        rank = np.where(quarter_count[bare] > 0, quarter_count[bare], np.inf)
+        suppressed[safe_rows[bare][np.arange(int(bare.sum())), np.argmin(rank, axis=1)]] = True
+    return bool(newly.any() or bare.any())
+
+
 def prepare_vocabulary(vocab: dict[str, Vocabulary], parents: dict[str, str]) -> None:
-    """Add the codes the partitions make up (parents, years) to the vocabularies, so a key index's widths cover them."""
-    _year_of_quarter(vocab)
+    """Add the codes the partitions make up (parents, the quarter period type) to the vocabularies, so a key index's widths cover them."""
     vocab["breakdown"].code("all")
     vocab["breakdown_value"].code("All")
-    for name in ("calendar_year", "financial_year", "practice", "pcn", "locality", "icb"):
-        vocab["period_type" if name.endswith("year") else "area_type"].code(name)
+    vocab["period_type"].code("quarter")
+    for name in ("practice", "pcn", "locality", "icb"):
+        vocab["area_type"].code(name)
     for parent in parents.values():
         vocab["area_code"].code(parent)
 
@@ -93,17 +171,13 @@ def _partitions(
     chosen: Sequence[Definition],
     vocab: dict[str, Vocabulary],
     parents: dict[str, str],
-    index: KeyIndex | None = None,
+    index: KeyIndex,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each partition as (partition id per row, -1 where the row is in none; index of the partition's total row)."""
     v = values
     ind, ptype, period = v["indicator_id"], v["period_type"], v["period"]
     atype, area, breakdown, group = v["area_type"], v["area_code"], v["breakdown"], v["breakdown_value"]
-    names = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
     prepare_vocabulary(vocab, parents)
-    calendar, financial = _year_of_quarter(vocab)
-    if index is None:
-        index = KeyIndex([v[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
     found = []
     # Breakdown values within the all-persons row.
     all_breakdown = vocab["breakdown"].code("all")
@@ -122,13 +196,6 @@ def _partitions(
     parent_type, parent_area = type_parent[atype], area_parent[area]
     total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group], where=parent_area >= 0)
     found.append(_ids(total, parent_area >= 0))
-    # Quarters within their calendar and financial years.
-    for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
-        year = year_of[period]
-        total = index.find(
-            [ind, vocab["period_type"].code(year_type), year, atype, area, breakdown, group], where=year >= 0
-        )
-        found.append(_ids(total, year >= 0))
     # Indicators that partition a shared denominator: their total is that denominator, always published.
     groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}
     named = sorted({g for g in groups.values() if g})
@@ -168,14 +235,17 @@ def _ids(
 def _secondary(
     suppressed: np.ndarray, count: np.ndarray, rows: np.ndarray, ids: np.ndarray, totals: np.ndarray
 ) -> bool:
-    """Suppress one more cell in every partition with exactly one suppressed cell and a published total.
+    """Suppress one more cell in every partition with exactly one suppressed cell and a published total, or with a
+    suppressed total and no suppressed cell.
 
     ``rows`` are the partitions' member rows in row order and ``ids`` their partition ids.
     """
     hidden = np.bincount(ids, weights=suppressed[rows], minlength=totals.size)
     # -2 marks a total that is always published (a shared denominator); -1 would be a missing total.
     total_published = np.where(totals == -2, True, np.where(totals >= 0, ~suppressed[np.maximum(totals, 0)], False))
-    exposed = (hidden == 1) & total_published
+    # A suppressed total whose cells are all published is their sum.
+    total_hidden = (totals >= 0) & suppressed[np.maximum(totals, 0)]
+    exposed = ((hidden == 1) & total_published) | ((hidden == 0) & total_hidden)
     pick = exposed[ids] & ~suppressed[rows]
     candidates, candidate_ids = rows[pick], ids[pick]
     if not candidates.size:
