@@ -74,8 +74,9 @@ def indicator(request: HttpRequest, indicator_id: str) -> HttpResponse:
     children = queries.visible(here.filter(area_type=child_type, breakdown="all").order_by("area_name"),
                                request.user)
     headline = next((b for b in breakdowns if b.breakdown == "all"), None)
-    inequality = m.Inequality.objects.filter(indicator=indicator, period_type=selection.period_type,
-                                             period=selection.period, area_code=selection.area_code).first()
+    inequality = queries.visible_inequality(m.Inequality.objects.filter(
+        indicator=indicator, period_type=selection.period_type, period=selection.period,
+        area_code=selection.area_code).first(), request.user)
     practices = queries.visible(here.filter(area_type="practice", breakdown="all"), request.user)
     return render(request, "dashboards/indicator.jinja", {
         "page_title": indicator.title, "indicator": indicator, "headline": headline, "inequality": inequality,
@@ -199,8 +200,9 @@ def equity_audit(request: HttpRequest) -> HttpResponse:
             child_type = queries.CHILD_AREA_TYPE.get(selection.area_type)
             children = queries.visible(here.filter(indicator=indicator, area_type=child_type, breakdown="all"),
                                        request.user) if child_type else []
-            inequality = m.Inequality.objects.filter(indicator=indicator, period_type=selection.period_type,
-                                                     period=selection.period, area_code=selection.area_code).first()
+            inequality = queries.visible_inequality(m.Inequality.objects.filter(
+                indicator=indicator, period_type=selection.period_type, period=selection.period,
+                area_code=selection.area_code).first(), request.user)
             items = findings.breakdown_findings(indicator, rows, selection.area_name)
             items += findings.area_findings(indicator, children)
             gradient = findings.inequality_finding(indicator, inequality)

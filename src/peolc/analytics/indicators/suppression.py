@@ -11,15 +11,15 @@ suppressed. Zero is shown: it reveals nothing about a person. Secondary, in two 
   PCNs in a locality, localities in the ICB), and the indicators of one ``complement_group`` (the five places of
   death add up to all deaths).
 * **Overlapping periods.** Every rolling 12-month period and year is the sum of the quarters it spans, so
-  ``R(t) - R(t-1) + Q(t-4)`` would give a quarter exactly. A period that contains a suppressed quarter of the same
-  indicator, area and breakdown value is suppressed too, and a period suppressed for another reason while all its
-  quarters are published has its smallest quarter suppressed (else it would be their sum). Years are such periods,
-  so this also covers the quarters of a year adding up to it. (Indicators counted at a period's midpoint do not
-  add up over quarters; the rule suppresses more of them than it needs to, never less.)
+  ``R(t) - R(t-1) + Q(t-4)`` would give a quarter exactly, and a suppressed period would be the sum of its published
+  quarters. So a series (one indicator, area and breakdown value over time) with any suppressed figure has all its
+  quarters suppressed: the published periods then only fix sums of four consecutive unknown quarters, which
+  determine no single quarter and no suppressed period. Rolling periods and years, the figures most read, keep
+  their own primary and partition rules. (Indicators counted at a period's midpoint do not add up over quarters;
+  for them the rule suppresses more than it needs to, never less.)
 
-Quarters are settled first (their partitions), then carried into the periods that contain them, then everything is
-repeated until nothing changes. Each published linear relation then holds at least two unknowns; the property tests
-in ``tests/unit/analytics/test_disclosure_properties.py`` check by rank that no suppressed cell is determined.
+Both layers are repeated until nothing changes. The property tests in ``tests/unit/analytics/test_disclosure.py``
+check by rank that no suppressed cell is determined by the published cells and their sums.
 """
 
 from __future__ import annotations
@@ -91,16 +91,12 @@ def suppress(
         for ids, totals in _partitions(values, chosen, vocab, parents or {}, index)
         if (rows := np.flatnonzero(ids >= 0)).size
     ]
-    periods, quarter_rows = _quarter_rows(values, vocab, index)
+    # Each row's series: the same indicator, area and breakdown value over every period.
+    series = group_ids([values[k] for k in KEY_NAMES if k not in ("period_type", "period")])
     is_quarter = values["period_type"] == vocab["period_type"].code("quarter")
-    # Quarters first, on their own: the periods containing them then inherit a settled pattern instead of pairing
-    # a lone suppressed period with an arbitrary sibling whose quarters are all published.
-    quarter_partitions = [(rows[keep], ids[keep], totals) for rows, ids, totals in partitions if
-                          (keep := is_quarter[rows]).any()]
-    _settle(suppressed, count, quarter_partitions)
     for _ in range(MAX_PASSES):
-        changed = _carry_into_periods(suppressed, count, periods, quarter_rows)
-        changed |= _settle(suppressed, count, partitions, passes=1)
+        changed = _settle(suppressed, count, partitions, passes=1)
+        changed |= _withhold_quarters(suppressed, series, is_quarter)
         if not changed:
             break
     return suppressed, primary
@@ -119,44 +115,24 @@ def _settle(suppressed: np.ndarray, count: np.ndarray, partitions: list, passes:
     return changed_any
 
 
-def _quarter_rows(
-    values: dict[str, np.ndarray], vocab: dict[str, Vocabulary], index: KeyIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of periods made of quarters, and for each the rows of its quarters (same indicator, area and
-    breakdown value; -1 where a quarter has no row)."""
-    spans = _quarters_of_period(vocab)[values["period"]]
-    periods = np.flatnonzero((spans >= 0).any(axis=1))
-    quarter = vocab["period_type"].code("quarter")
-    rest = [values[k][periods] for k in ("area_type", "area_code", "breakdown", "breakdown_value")]
-    found = np.full((periods.size, 4), -1, dtype=np.int64)
-    for k in range(4):
-        which = spans[periods, k]
-        found[:, k] = index.find([values["indicator_id"][periods], quarter, which, *rest], where=which >= 0)
-    return periods, found
+def _withhold_quarters(suppressed: np.ndarray, series: np.ndarray, is_quarter: np.ndarray) -> bool:
+    """Suppress every quarter of each series with any suppressed figure; whether anything changed.
 
-
-def _carry_into_periods(
-    suppressed: np.ndarray, count: np.ndarray, periods: np.ndarray, quarter_rows: np.ndarray
-) -> bool:
-    """Suppress every period containing a suppressed quarter, and a quarter of every suppressed period whose
-    quarters are all published (the smallest non-zero one); whether anything changed."""
-    if not periods.size:
+    Rolling periods and years are sums of quarters: with some quarters published, differences of periods (``R(t) -
+    R(t-1) + Q(t-4)``) or a period less its published quarters give a suppressed figure back. With none published,
+    the periods only fix sums of four consecutive quarters, which leave every single quarter free.
+    """
+    if not is_quarter.any():
         return False
-    present = quarter_rows >= 0
-    safe_rows = np.maximum(quarter_rows, 0)
-    quarter_hidden = (suppressed[safe_rows] & present).any(axis=1)
-    newly = quarter_hidden & ~suppressed[periods]
-    suppressed[periods[newly]] = True
-    quarter_count = np.where(present, count[safe_rows], 0.0)
-    bare = suppressed[periods] & ~quarter_hidden & (quarter_count > 0).any(axis=1)
-    if bare.any():
-        rank = np.where(quarter_count[bare] > 0, quarter_count[bare], np.inf)
-        suppressed[safe_rows[bare][np.arange(int(bare.sum())), np.argmin(rank, axis=1)]] = True
-    return bool(newly.any() or bare.any())
+    hidden_series = np.bincount(series, weights=suppressed, minlength=int(series.max()) + 1) > 0
+    newly = is_quarter & hidden_series[series] & ~suppressed
+    suppressed[newly] = True
+    return bool(newly.any())
 
 
 def prepare_vocabulary(vocab: dict[str, Vocabulary], parents: dict[str, str]) -> None:
-    """Add the codes the partitions make up (parents, the quarter period type) to the vocabularies, so a key index's widths cover them."""
+    """Add the codes the partitions make up (parents, the quarter period type) to the vocabularies, so a key
+    index's widths cover them."""
     vocab["breakdown"].code("all")
     vocab["breakdown_value"].code("All")
     vocab["period_type"].code("quarter")
