@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -204,6 +205,21 @@ def _prevalence_chart(rows: list[dict]) -> Chart:
     )
 
 
+def _calibration_bins(bins: list[dict]) -> list[dict]:
+    """Calibration tenths with deaths (and the observed risk made from them) through the small-number policy: the
+    tenths add up to the published number of deaths, and each tenth's survivors are its size less its deaths."""
+    size = len(bins)
+    counts = [b["events"] for b in bins] + [b["n"] - b["events"] for b in bins]
+    # The total deaths and each tenth's size are published on the page.
+    sums = [disclosure.Sum(parts=list(range(size)))] + [disclosure.Sum(parts=[i, size + i]) for i in range(size)]
+    unpublished = np.arange(2 * size) >= size
+    hidden = disclosure.suppress_counts(counts, sums, hidden=disclosure.primary(
+        np.array([b["events"] for b in bins]), np.array([b["n"] for b in bins])).tolist() + [False] * size,
+        unpublished=unpublished)
+    return [{**b, "events": disclosure.SUPPRESSED, "observed": None} if hide else b
+            for b, hide in zip(bins, hidden[:size], strict=True)]
+
+
 @allows_inline_styles
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
 def model_performance(request: HttpRequest) -> HttpResponse:
@@ -211,20 +227,23 @@ def model_performance(request: HttpRequest) -> HttpResponse:
     run = _latest_run()
     calibration_chart = None
     if run is not None:
-        bins = [b for b in run.calibration if b["model"] == "model"]
-        top = max([b["predicted"] for b in bins] + [b["observed"] for b in bins] + [0.01])
+        bins = _calibration_bins([b for b in run.calibration if b["model"] == "model"])
+        top = max([b["predicted"] for b in bins] + [b["observed"] or 0 for b in bins] + [0.01])
         calibration_chart = Chart(
             id="calibration", caption="Calibration on the hold-out year: observed against predicted risk, by tenth",
             data=[
                 {"type": "scatter", "mode": "lines", "name": "Perfect calibration", "x": [0, top], "y": [0, top],
                  "line": {"dash": "dash", "color": "#768692"}},
                 {"type": "scatter", "mode": "lines+markers", "name": "peolc model",
-                 "x": [b["predicted"] for b in bins], "y": [b["observed"] for b in bins]},
+                 "x": [b["predicted"] for b in bins if b["observed"] is not None],
+                 "y": [b["observed"] for b in bins if b["observed"] is not None]},
             ],
             layout={"xaxis": {"title": {"text": "Predicted 12-month risk"}, "tickformat": ".0%"},
                     "yaxis": {"title": {"text": "Observed deaths within 12 months"}, "tickformat": ".0%"}},
             columns=["Tenth", "People", "Predicted risk", "Observed risk", "Deaths"],
-            rows=[[b["bin"], b["n"], f"{b['predicted']:.2%}", f"{b['observed']:.2%}", b["events"]] for b in bins],
+            rows=[[b["bin"], b["n"], f"{b['predicted']:.2%}",
+                   disclosure.SUPPRESSED if b["observed"] is None else f"{b['observed']:.2%}", b["events"]]
+                  for b in bins],
         )
     return render(request, "finding/model.jinja", {
         "page_title": "How well the risk model works", "run": run, "calibration_chart": calibration_chart,

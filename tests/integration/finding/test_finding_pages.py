@@ -158,3 +158,12 @@ def test_pages_have_empty_states_before_the_pipeline_runs(client, db, make_user,
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert "has not been run yet" in response.content.decode()
+
+
+def test_the_calibration_table_suppresses_small_numbers_of_deaths(client, loaded, make_user, ics):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    page = client.get(reverse("finding:model")).content.decode()
+    # Tenth 3 has 3 deaths among 900: neither the deaths nor the observed risk (3.00%) they give is shown.
+    assert "[c]" in page
+    assert page.count("3.00%") == 1  # its predicted risk
+    assert page.count("10.00%") == 2  # tenth 10, 10 deaths: predicted and observed both shown
