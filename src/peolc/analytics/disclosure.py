@@ -109,8 +109,8 @@ def suppress_counts(
             return suppressed
         # Still determined by several links together: widen the suppression in a link of that cell.
         cell = int(np.flatnonzero(exposed)[0])
-        row = next(r for r in np.flatnonzero(matrix[:, cell]) if (~unknown[cells_of[r]]).any())
-        _hide_partner(suppressed, unknown, count, cells_of[row])
+        link = next(r for r in np.flatnonzero(matrix[:, cell]) if (~unknown[cells_of[r]]).any())
+        _hide_partner(suppressed, unknown, count, cells_of[link])
 
 
 def _hide_partner(suppressed: np.ndarray, unknown: np.ndarray, count: np.ndarray, cells: np.ndarray) -> None:

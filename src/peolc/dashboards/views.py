@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
+from peolc.analytics import disclosure
 from peolc.analytics.stats import funnel_limits_proportion
 from peolc.core.charts import Chart, allows_inline_styles, csv_response
 from peolc.core.permissions import Permission
@@ -100,7 +101,7 @@ def _error_bars(rows) -> dict:
 
 
 def _table(rows, label) -> list[list]:
-    return [[label(r), "suppressed" if r.value is None and r.suppressed else _fmt(r.value), _fmt(r.lower_95),
+    return [[label(r), disclosure.SUPPRESSED if r.value is None and r.suppressed else _fmt(r.value), _fmt(r.lower_95),
              _fmt(r.upper_95), _fmt(r.numerator, 0), _fmt(r.denominator, 0)] for r in rows]
 
 
