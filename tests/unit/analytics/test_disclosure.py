@@ -187,3 +187,39 @@ def test_no_complement_is_determined_by_published_numerators_and_denominators(pa
     exposed = determined(matrix, unknown) & (hidden | (unpublished & primary(np.array(counts))))
     assert not exposed.any()
     assert not (hidden & unpublished).any()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(small, small), min_size=12, max_size=12), min_size=2, max_size=3))
+def test_no_suppressed_practice_or_pcn_figure_is_determined(practices):
+    """Practices adding up to their PCN, each over quarters, rolling periods and years."""
+    start = {q.period: i for i, q in enumerate(QUARTERS)}
+    areas = {f"P{i}": ("practice", counts) for i, counts in enumerate(practices)}
+    areas["U1"] = ("pcn", [tuple(map(sum, zip(*quarter, strict=True))) for quarter in zip(*practices, strict=True)])
+    rows, position, members_of = [], {}, {}
+    for p in PERIODS:
+        members = [start[q.period] for q in QUARTERS if p.start <= q.start and q.end <= p.end]
+        members_of[(p.period_type, p.period)] = members
+        for code, (area_type, counts) in areas.items():
+            numerator = sum(counts[i][0] for i in members)
+            position[(p.period_type, p.period, code)] = len(rows)
+            rows.append(("acp_before_death", p.period_type, p.period, area_type, code, "all", "All", numerator,
+                         numerator + sum(counts[i][1] for i in members)))
+    values, vocab = _engine_values(rows)
+    hidden, _ = suppress(values, DEFINITIONS, vocab, {code: "U1" for code in areas if code != "U1"})
+    assert hidden[primary(values["numerator"], values["denominator"])].all()
+    relations = []
+    for (period_type, period, code), row in position.items():
+        if period_type != "quarter":
+            relation = np.zeros(len(rows))
+            relation[row] = -1
+            for i in members_of[(period_type, period)]:
+                relation[position[("quarter", QUARTERS[i].period, code)]] = 1
+            relations.append(relation)
+        if code == "U1":
+            relation = np.zeros(len(rows))
+            relation[row] = -1
+            for practice in (c for c in areas if c != "U1"):
+                relation[position[(period_type, period, practice)]] = 1
+            relations.append(relation)
+    assert not determined(np.array(relations), hidden).any()
