@@ -28,10 +28,6 @@ class Vocabulary:
             self.strings.append(text)
         return found
 
-    def get(self, text: str) -> int:
-        """The code of one string, or -1 if it has none (nothing is added)."""
-        return self._codes.get(text, -1)
-
     def codes(self, texts: Iterable[str]) -> np.ndarray:
         """Codes of many strings (a Python iterable; use :meth:`encode` for Arrow columns)."""
         return np.fromiter((self.code(t) for t in texts), dtype=np.int32)

@@ -36,26 +36,6 @@ MAX_PASSES = 50
 KEY_NAMES = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
 
 
-def _quarters_of_period(vocab: dict[str, Vocabulary]) -> np.ndarray:
-    """An array indexed by period code: the codes of the (up to four) quarters a year or rolling period spans, -1
-    where there is none (quarters themselves, and quarters that have no rows)."""
-    labels = list(vocab["period"].strings)
-    quarters = np.full((len(labels), 4), -1, dtype=np.int64)
-    for code, label in enumerate(labels):
-        if label.startswith("12 months to "):
-            year, month = int(label[13:17]), int(label[18:20])
-            last = year * 4 + (month - 1) // 3
-        elif len(label) == 4 and label.isdigit():
-            last = int(label) * 4 + 3
-        elif len(label) == 7 and label[4] == "/":
-            last = (int(label[:4]) + 1) * 4
-        else:
-            continue
-        for k, block in enumerate(range(last - 3, last + 1)):
-            quarters[code, k] = vocab["period"].get(f"{block // 4} Q{block % 4 + 1}")
-    return quarters
-
-
 def suppress(
     values: dict[str, np.ndarray],
     chosen: Sequence[Definition],
@@ -95,24 +75,13 @@ def suppress(
     series = group_ids([values[k] for k in KEY_NAMES if k not in ("period_type", "period")])
     is_quarter = values["period_type"] == vocab["period_type"].code("quarter")
     for _ in range(MAX_PASSES):
-        changed = _settle(suppressed, count, partitions, passes=1)
+        changed = False
+        for rows, ids, totals in partitions:
+            changed |= _secondary(suppressed, count, rows, ids, totals)
         changed |= _withhold_quarters(suppressed, series, is_quarter)
         if not changed:
             break
     return suppressed, primary
-
-
-def _settle(suppressed: np.ndarray, count: np.ndarray, partitions: list, passes: int = MAX_PASSES) -> bool:
-    """Secondary suppression within partitions until none changes (or ``passes`` rounds); whether any did."""
-    changed_any = False
-    for _ in range(passes):
-        changed = False
-        for rows, ids, totals in partitions:
-            changed |= _secondary(suppressed, count, rows, ids, totals)
-        changed_any |= changed
-        if not changed:
-            break
-    return changed_any
 
 
 def _withhold_quarters(suppressed: np.ndarray, series: np.ndarray, is_quarter: np.ndarray) -> bool:
