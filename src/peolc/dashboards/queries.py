@@ -8,6 +8,7 @@ from importlib import resources
 
 from django.db.models import QuerySet
 
+from peolc.core.disclosure import unsuppressed_areas
 from peolc.dashboards import models as m
 
 PERIOD_TYPE_LABELS = {"rolling_12_months": "Rolling 12 months", "financial_year": "Financial year",
@@ -65,13 +66,22 @@ def selection(params) -> Selection | None:
 
 
 def visible(values: QuerySet[m.IndicatorValue], user) -> list[m.IndicatorValue]:
-    """Values as ``user`` may see them: for aggregate-only users suppressed figures are blanked."""
+    """Values as ``user`` may see them: suppressed figures are blanked except for areas in the user's own scope."""
     rows = list(values)
-    if user.sees_aggregates_only:
-        for row in rows:
-            if row.suppressed:
-                # As the pipeline's suppressed table: no figure, interval, comparison or trend survives.
-                row.numerator = row.denominator = row.value = None
-                row.lower_95 = row.upper_95 = row.lower_998 = row.upper_998 = None
-                row.comparison, row.trend, row.trend_p_value = "not compared", "", None
+    own = unsuppressed_areas(user)
+    for row in rows:
+        if row.suppressed and row.area_code not in own:
+            # As the pipeline's suppressed table: no figure, interval, comparison or trend survives.
+            row.numerator = row.denominator = row.value = None
+            row.lower_95 = row.upper_95 = row.lower_998 = row.upper_998 = None
+            row.comparison, row.trend, row.trend_p_value = "not compared", "", None
     return rows
+
+
+def visible_inequality(inequality: m.Inequality | None, user) -> m.Inequality | None:
+    """The SII and RII as ``user`` may see them: withheld when computed from a quintile the user sees suppressed
+    (the indices and the other quintiles would narrow the hidden one down)."""
+    if inequality is not None and inequality.any_quintile_suppressed \
+            and inequality.area_code not in unsuppressed_areas(user):
+        return None
+    return inequality

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
+from peolc.analytics import disclosure
 from peolc.analytics.stats import funnel_limits_proportion
 from peolc.core.charts import Chart, allows_inline_styles
 from peolc.core.csvfiles import csv_response
@@ -75,8 +76,9 @@ def indicator(request: HttpRequest, indicator_id: str) -> HttpResponse:
     children = queries.visible(here.filter(area_type=child_type, breakdown="all").order_by("area_name"),
                                request.user)
     headline = next((b for b in breakdowns if b.breakdown == "all"), None)
-    inequality = m.Inequality.objects.filter(indicator=indicator, period_type=selection.period_type,
-                                             period=selection.period, area_code=selection.area_code).first()
+    inequality = queries.visible_inequality(m.Inequality.objects.filter(
+        indicator=indicator, period_type=selection.period_type, period=selection.period,
+        area_code=selection.area_code).first(), request.user)
     practices = queries.visible(here.filter(area_type="practice", breakdown="all"), request.user)
     return render(request, "dashboards/indicator.jinja", {
         "page_title": indicator.title, "indicator": indicator, "headline": headline, "inequality": inequality,
@@ -100,7 +102,7 @@ def _error_bars(rows) -> dict:
 
 
 def _table(rows, label) -> list[list]:
-    return [[label(r), "suppressed" if r.value is None and r.suppressed else _fmt(r.value), _fmt(r.lower_95),
+    return [[label(r), disclosure.SUPPRESSED if r.value is None and r.suppressed else _fmt(r.value), _fmt(r.lower_95),
              _fmt(r.upper_95), _fmt(r.numerator, 0), _fmt(r.denominator, 0)] for r in rows]
 
 
@@ -200,8 +202,9 @@ def equity_audit(request: HttpRequest) -> HttpResponse:
             child_type = queries.CHILD_AREA_TYPE.get(selection.area_type)
             children = queries.visible(here.filter(indicator=indicator, area_type=child_type, breakdown="all"),
                                        request.user) if child_type else []
-            inequality = m.Inequality.objects.filter(indicator=indicator, period_type=selection.period_type,
-                                                     period=selection.period, area_code=selection.area_code).first()
+            inequality = queries.visible_inequality(m.Inequality.objects.filter(
+                indicator=indicator, period_type=selection.period_type, period=selection.period,
+                area_code=selection.area_code).first(), request.user)
             items = findings.breakdown_findings(indicator, rows, selection.area_name)
             items += findings.area_findings(indicator, children)
             gradient = findings.inequality_finding(indicator, inequality)

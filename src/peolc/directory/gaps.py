@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
+from peolc.analytics import disclosure
 from peolc.core.models import Organisation
 from peolc.directory import models as m
 from peolc.directory.geo import haversine_km
@@ -21,7 +24,8 @@ class AreaDistance:
     @property
     def band(self) -> tuple[float, str, str]:
         value = float("inf") if self.distance_km is None else self.distance_km
-        return next(b for b in DISTANCE_BANDS if value < b[0])
+        # No service at all is infinitely far: the last band ("over 20 km or none").
+        return next((b for b in DISTANCE_BANDS if value < b[0]), DISTANCE_BANDS[-1])
 
 
 def distances(term: m.TaxonomyTerm) -> tuple[list[AreaDistance], list[tuple[float, float]], bool]:
@@ -44,10 +48,19 @@ def distances(term: m.TaxonomyTerm) -> tuple[list[AreaDistance], list[tuple[floa
     return result, points, everywhere
 
 
-def coverage(within_km: float) -> list[dict]:
+COUNTED = ("deaths", "palliative_need")
+
+
+def coverage(within_km: float, shown_in_full: frozenset[str] = frozenset()) -> list[dict]:
     """For each gap-mapped term and each locality and PCN: services, people and need, and the share of people
-    within ``within_km`` of a service."""
+    within ``within_km`` of a service.
+
+    Deaths and palliative need are counts of people: they go through the small-number policy, except for the
+    areas in ``shown_in_full`` (the user's own).
+    """
     names = dict(Organisation.objects.filter(type__in=["locality", "pcn"]).values_list("code", "name"))
+    areas = list(m.Area.objects.order_by("lsoa_code"))
+    hidden = _suppressed_counts(areas, shown_in_full)
     rows = []
     for term in m.TaxonomyTerm.objects.filter(gap_mapped=True).order_by("name"):
         per_area, _points, everywhere = distances(term)
@@ -58,6 +71,7 @@ def coverage(within_km: float) -> list[dict]:
         for (level, code), items in sorted(groups.items()):
             people = sum(i.area.population for i in items)
             need = sum(i.area.palliative_need for i in items)
+            deaths = sum(i.area.deaths for i in items)
             reached = sum(i.area.population for i in items
                           if i.distance_km is not None and i.distance_km <= within_km)
             weighted = [(i.distance_km, i.area.palliative_need) for i in items if i.distance_km is not None]
@@ -65,11 +79,42 @@ def coverage(within_km: float) -> list[dict]:
             rows.append({
                 "term": term.name, "level": level, "code": code or "-", "name": names.get(code, code or "Unknown"),
                 "available": everywhere or any(i.distance_km is not None for i in items),
-                "population": people, "deaths": sum(i.area.deaths for i in items), "palliative_need": need,
+                "population": people,
+                "deaths": disclosure.SUPPRESSED if hidden[(level, code, "deaths")] else deaths,
+                "palliative_need": disclosure.SUPPRESSED if hidden[(level, code, "palliative_need")] else need,
                 "share_within": round(100 * reached / people, 1) if people else 0.0,
                 "need_weighted_km": round(sum(d * w for d, w in weighted) / weight, 1) if weight else None,
             })
     return rows
+
+
+def _suppressed_counts(areas: list[m.Area], shown_in_full: frozenset[str]) -> dict[tuple[str, str, str], bool]:
+    """Which locality and PCN counts to suppress. Localities and PCNs each add up to the whole ICS (not shown, so an
+    unknown), and a PCN lying within one locality adds up with its siblings to that locality."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    pcn_localities: dict[str, set[str]] = defaultdict(set)
+    for area in areas:
+        pcn_localities[area.pcn_code].add(area.locality_code)
+        for column in COUNTED:
+            counts[("Locality", area.locality_code, column)] += getattr(area, column)
+            counts[("PCN", area.pcn_code, column)] += getattr(area, column)
+            counts[("ICS", "", column)] += getattr(area, column)
+    keys = list(counts)
+    position = {key: i for i, key in enumerate(keys)}
+    sums = []
+    for column in COUNTED:
+        for level in ("Locality", "PCN"):
+            sums.append(disclosure.Sum(parts=[i for k, i in position.items() if k[0] == level and k[2] == column],
+                                       total=position[("ICS", "", column)]))
+        within: dict[str, list[int]] = defaultdict(list)
+        for pcn, localities in pcn_localities.items():
+            if len(localities) == 1:
+                within[next(iter(localities))].append(position[("PCN", pcn, column)])
+        sums += [disclosure.Sum(parts=parts, total=position[("Locality", locality, column)])
+                 for locality, parts in within.items()]
+    unpublished = np.array([k[0] == "ICS" for k in keys])
+    hidden = disclosure.suppress_counts([counts[k] for k in keys], sums, unpublished=unpublished)
+    return {key: bool(hide) and key[1] not in shown_in_full for key, hide in zip(keys, hidden, strict=True)}
 
 
 def svg_points(per_area: list[AreaDistance], points: list[tuple[float, float]], width: int = 640,

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from peolc.core.csvfiles import csv_response
+from peolc.core.disclosure import unsuppressed_areas
 from peolc.core.permissions import Permission
 from peolc.core.views import apply_action_errors, permission_required, render_form_page
 from peolc.directory import actions, forms, gaps, hours, search
@@ -178,7 +179,7 @@ def _gap_context(request: HttpRequest) -> dict:
     return {"form": form, "term": term, "within": within, "per_area": per_area, "everywhere": everywhere,
             "svg": gaps.svg_points(per_area, points), "bands": gaps.DISTANCE_BANDS,
             "band_counts": [sum(1 for a in per_area if a.band == b) for b in gaps.DISTANCE_BANDS],
-            "rows": gaps.coverage(within), "areas_known": m.Area.objects.exists()}
+            "rows": gaps.coverage(within, unsuppressed_areas(request.user)), "areas_known": m.Area.objects.exists()}
 
 
 @permission_required(Permission.VIEW_AGGREGATE_DATA)

@@ -1,5 +1,8 @@
 """The outcomes dashboard over real pipeline outputs from a tiny synthetic ICS."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -7,7 +10,7 @@ from peolc.analytics.pipeline import run_pipeline
 from peolc.cli import main
 from peolc.core.actions.organisations import load_organisations
 from peolc.core.loading import organisation_rows
-from peolc.core.models import AuditEvent
+from peolc.core.models import AuditEvent, Organisation
 from peolc.dashboards import models as m
 from peolc.dashboards.loading import load_outputs
 
@@ -54,8 +57,9 @@ def test_the_overview_groups_indicators_by_ambition(client, loaded, analyst):
     assert "95% CI" in page
 
 
-def test_an_indicator_page_has_charts_tables_and_a_csv_download(client, loaded, analyst):
-    client.force_login(analyst)
+def test_an_indicator_page_has_charts_tables_and_a_csv_download(client, loaded, make_user):
+    # In so small an ICS an analyst sees almost every practice suppressed; a clinician sees their locality's.
+    client.force_login(make_user("locality-gp", "gp", Organisation.objects.filter(type="locality").first()))
     url = reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"])
     response = client.get(url)
     page = response.content.decode()
@@ -81,12 +85,53 @@ def test_aggregate_only_users_never_see_suppressed_numbers(client, loaded, analy
             assert fields[8:11] == ["", "", ""], line
 
 
-def test_clinicians_with_record_access_see_every_number(client, loaded, make_user, ics):
-    client.force_login(make_user("gp", "gp", ics["practice"]))
-    suppressed = m.IndicatorValue.objects.filter(suppressed=True, numerator__gt=0).first()
-    csv = client.get(reverse("dashboards:indicator", args=[suppressed.indicator_id]),
-                     {"format": "csv", "period_type": suppressed.period_type, "period": suppressed.period})
-    assert any(line.endswith(",True") and line.split(",")[8] != "" for line in csv.content.decode().splitlines())
+def _csv_rows(client, value) -> list[dict]:
+    response = client.get(reverse("dashboards:indicator", args=[value.indicator_id]),
+                          {"format": "csv", "period_type": value.period_type, "period": value.period})
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def _suppressed_practice_value():
+    return m.IndicatorValue.objects.filter(suppressed=True, area_type="practice", numerator__gt=0).order_by(
+        "indicator_id", "period_type", "period", "area_code").first()
+
+
+def test_clinicians_see_small_numbers_only_for_their_own_practice(client, loaded, make_user):
+    value = _suppressed_practice_value()
+    client.force_login(make_user("gp-own", "gp", Organisation.objects.get(code=value.area_code)))
+    rows = [r for r in _csv_rows(client, value) if r["suppressed"] == "True"]
+    own = [r for r in rows if r["area_code"] == value.area_code]
+    others = [r for r in rows if r["area_code"] != value.area_code]
+    assert own and all(r["numerator"] != "" for r in own)
+    # Another practice, its PCN and the ICB are outside a GP's scope: suppressed as for an analyst.
+    assert others and all(r["numerator"] == r["denominator"] == r["value"] == "" for r in others)
+
+
+def test_a_pcn_clinician_sees_small_numbers_for_the_pcn_and_its_practices(client, loaded, make_user):
+    value = _suppressed_practice_value()
+    practice = Organisation.objects.get(code=value.area_code)
+    client.force_login(make_user("pcn-nurse", "gp", practice.parent))
+    scope = {practice.parent.code, *practice.parent.children.values_list("code", flat=True)}
+    for row in _csv_rows(client, value):
+        if row["suppressed"] == "True":
+            assert (row["numerator"] != "") == (row["area_code"] in scope), row
+
+
+def test_inequality_indices_are_withheld_beside_a_suppressed_quintile(client, loaded, analyst, make_user):
+    inequality = m.Inequality.objects.filter(any_quintile_suppressed=True, sii__isnull=False).select_related(
+        "indicator").order_by("indicator_id", "period_type", "period", "area_code").first()
+    assert inequality is not None
+    params = {"period_type": inequality.period_type, "period": inequality.period, "area": inequality.area_code}
+    url = reverse("dashboards:indicator", args=[inequality.indicator_id])
+    client.force_login(analyst)
+    page = client.get(url, params).content.decode()
+    assert "Slope index of inequality" not in page
+    organisation = Organisation.objects.get(code=inequality.area_code)
+    if organisation.type != "icb":
+        # Within the clinician's own scope the quintiles are shown, and so are the indices.
+        client.force_login(make_user("local-gp", "gp", organisation))
+        assert "Slope index of inequality" in client.get(url, params).content.decode()
 
 
 def test_the_equity_audit_writes_findings_from_the_numbers(client, loaded, analyst):

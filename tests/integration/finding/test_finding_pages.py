@@ -1,5 +1,8 @@
 """Finding people early: loading the identification outputs, and who may see what."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -98,21 +101,47 @@ def test_not_appropriate_needs_a_reason(client, loaded, make_user, ics):
     assert (candidate.status, candidate.reviewed_by) == ("not_appropriate", "gp")
 
 
+def _prevalence_csv(client, level="practice") -> dict[str, dict]:
+    response = client.get(reverse("finding:population"), {"format": "csv", "level": level})
+    assert response["Content-Type"].startswith("text/csv")
+    return {row["code"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
+
+
 def test_analysts_see_aggregates_with_small_numbers_suppressed(client, loaded, make_user, ics):
     client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
     page = client.get(reverse("finding:population")).content.decode()
     assert "Org Y99002" in page
-    assert "&lt;8" in page  # Y99002 has 5 on the register; last year of life 5 at Y99001
+    assert "[c]" in page  # Y99002 has 5 on the register; last year of life 5 at Y99001
     assert "999 000" not in page
-    csv = client.get(reverse("finding:population"), {"format": "csv", "level": "practice"})
-    assert csv["Content-Type"].startswith("text/csv")
-    assert "Y99001" in csv.content.decode()
+    rows = _prevalence_csv(client)
+    assert rows["Y99002"]["on_register"] == "[c]"
 
 
-def test_clinicians_see_exact_counts(client, loaded, make_user, ics):
-    client.force_login(make_user("gp", "gp", ics["practice"]))
+def test_a_hidden_count_cannot_be_worked_out_from_percentages_or_totals(client, loaded, make_user, ics):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    practices, pcn = _prevalence_csv(client), _prevalence_csv(client, "pcn")["U99001"]
+    small = practices["Y99002"]
+    # 5 on a list of 4,000: the prevalence and the register-to-expected ratio would give the 5 back.
+    assert small["register_prevalence_pct"] == small["register_to_expected"] == ""
+    # The PCN's 35 less the other practice's 30 would give it too: one of them is suppressed as well.
+    assert "[c]" in (practices["Y99001"]["on_register"], pcn["on_register"])
+    # Segments add up to everyone: a lone hidden segment beside the total would fall out by subtraction.
     page = client.get(reverse("finding:population")).content.decode()
-    assert "&lt;8" not in page
+    segments = page.split("Population segments")[1]
+    assert segments.count("[c]") >= 2
+
+
+def test_clinicians_see_exact_counts_only_for_their_own_practice(client, loaded, make_user, ics):
+    client.force_login(make_user("gp", "gp", ics["practice"]))
+    rows = _prevalence_csv(client)
+    # Y99001 is theirs; Y99002 is another practice, seen as an analyst sees it.
+    assert rows["Y99001"]["on_register"] == "30"
+    assert rows["Y99002"]["on_register"] == "[c]"
+    page = client.get(reverse("finding:population")).content.decode()
+    assert "[c]" not in page.split("Population segments")[1]
+    client.force_login(make_user("other-gp", "gp", ics["other_practice"]))
+    assert _prevalence_csv(client)["Y99002"]["on_register"] == "5"
+    assert "[c]" in client.get(reverse("finding:population")).content.decode().split("Population segments")[1]
 
 
 def test_the_model_page_shows_baselines_and_calibration(client, loaded, make_user, ics):
@@ -129,3 +158,12 @@ def test_pages_have_empty_states_before_the_pipeline_runs(client, db, make_user,
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert "has not been run yet" in response.content.decode()
+
+
+def test_the_calibration_table_suppresses_small_numbers_of_deaths(client, loaded, make_user, ics):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    page = client.get(reverse("finding:model")).content.decode()
+    # Tenth 3 has 3 deaths among 900: neither the deaths nor the observed risk (3.00%) they give is shown.
+    assert "[c]" in page
+    assert page.count("3.00%") == 1  # its predicted risk
+    assert page.count("10.00%") == 2  # tenth 10, 10 deaths: predicted and observed both shown

@@ -1,17 +1,25 @@
-"""Small-number suppression for figures shown to aggregate-only users.
+"""Small-number suppression of indicator values: the policy of :mod:`peolc.analytics.disclosure`, vectorised.
 
-Primary: a cell whose count is 1 to 7 (the numerator; for a median, the number of people) is suppressed. Zero is
-shown: it reveals nothing about a person. Secondary: wherever cells add up to a published total, a lone suppressed
-cell could be recovered by subtraction, so the smallest other cell in that partition is suppressed too, repeating
-until no partition has exactly one suppressed cell beside a published total. The partitions are:
+Primary: a cell whose count is 1 to 7 (the numerator; for a median, the number of people), whose denominator is 1
+to 7 (proportions, rates, medians) or, for a proportion, whose complement ``denominator - numerator`` is 1 to 7 is
+suppressed. Zero is shown: it reveals nothing about a person. Secondary, in two layers:
 
-* the breakdown values of one breakdown (they add up to the all-persons row of the same area and period);
-* the child areas of one parent (practices in a PCN, PCNs in a locality, localities in the ICB);
-* the quarters of a calendar or financial year (they add up to the year);
-* indicators in one ``complement_group`` (the five places of death add up to all deaths).
+* **Partitions.** Wherever cells add up to a published total, a lone suppressed cell could be recovered by
+  subtraction, so the smallest other cell in that partition is suppressed too; and a suppressed total whose cells
+  are all published would be their sum, so its smallest cell is suppressed. The partitions are the breakdown
+  values of one breakdown (adding up to the all-persons row), the child areas of one parent (practices in a PCN,
+  PCNs in a locality, localities in the ICB), and the indicators of one ``complement_group`` (the five places of
+  death add up to all deaths).
+* **Overlapping periods.** Every rolling 12-month period and year is the sum of the quarters it spans, so
+  ``R(t) - R(t-1) + Q(t-4)`` would give a quarter exactly, and a suppressed period would be the sum of its published
+  quarters. So a series (one indicator, area and breakdown value over time) with any suppressed figure has all its
+  quarters suppressed: the published periods then only fix sums of four consecutive unknown quarters, which
+  determine no single quarter and no suppressed period. Rolling periods and years, the figures most read, keep
+  their own primary and partition rules. (Indicators counted at a period's midpoint do not add up over quarters;
+  for them the rule suppresses more than it needs to, never less.)
 
-Rolling 12-month periods overlap, and differences between successive ones give a quarter this year minus the same
-quarter last year; that is not a single cell, so it is not protected further.
+Both layers are repeated until nothing changes. The property tests in ``tests/unit/analytics/test_disclosure.py``
+check by rank that no suppressed cell is determined by the published cells and their sums.
 """
 
 from __future__ import annotations
@@ -20,25 +28,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from peolc.analytics.disclosure import HIGH, LOW
 from peolc.analytics.indicators.definitions import Definition
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, group_ids
 
-LOW, HIGH = 1, 7
 MAX_PASSES = 50
-
-
-def _year_of_quarter(vocab: dict[str, Vocabulary]) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays indexed by period code: the code of the quarter's calendar year and financial year (-1 otherwise)."""
-    labels = list(vocab["period"].strings)
-    calendar = np.full(len(labels), -1, dtype=np.int64)
-    financial = np.full(len(labels), -1, dtype=np.int64)
-    for code, label in enumerate(labels):
-        if len(label) == 7 and label[4:6] == " Q":
-            year, quarter = int(label[:4]), int(label[-1])
-            start = year if quarter > 1 else year - 1
-            calendar[code] = vocab["period"].code(str(year))
-            financial[code] = vocab["period"].code(f"{start}/{(start + 1) % 100:02d}")
-    return calendar, financial
+KEY_NAMES = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
 
 
 def suppress(
@@ -57,33 +52,61 @@ def suppress(
     kind = {vocab["indicator_id"].code(d.id): d.type for d in chosen}
     is_median = np.isin(ind, [c for c, t in kind.items() if t == "median"])
     count = np.nan_to_num(np.where(is_median, values["denominator"], values["numerator"]))
+    denominator = np.nan_to_num(values["denominator"])
     primary = (count >= LOW) & (count <= HIGH)
     # A proportion, rate or median over a tiny group is disclosive too, whatever its numerator.
     counted = np.isin(ind, [c for c, t in kind.items() if t in ("proportion", "rate", "median")])
-    primary |= counted & (values["denominator"] >= LOW) & (values["denominator"] <= HIGH)
+    primary |= counted & (denominator >= LOW) & (denominator <= HIGH)
+    # A proportion's complement is a count of people too: 8 of 14 says that 6 did not.
+    rest = denominator - count
+    is_proportion = np.isin(ind, [c for c, t in kind.items() if t == "proportion"])
+    primary |= is_proportion & (rest >= LOW) & (rest <= HIGH)
     suppressed = primary.copy()
+    if index is None:
+        prepare_vocabulary(vocab, parents or {})
+        index = KeyIndex([values[k] for k in KEY_NAMES], [len(vocab[k].strings) + 8 for k in KEY_NAMES])
     # Each partition's member rows (in row order) and their partition ids, found once for every pass.
     partitions = [
         (rows, ids[rows], totals)
         for ids, totals in _partitions(values, chosen, vocab, parents or {}, index)
         if (rows := np.flatnonzero(ids >= 0)).size
     ]
+    # Each row's series: the same indicator, area and breakdown value over every period.
+    series = group_ids([values[k] for k in KEY_NAMES if k not in ("period_type", "period")])
+    is_quarter = values["period_type"] == vocab["period_type"].code("quarter")
     for _ in range(MAX_PASSES):
         changed = False
         for rows, ids, totals in partitions:
             changed |= _secondary(suppressed, count, rows, ids, totals)
+        changed |= _withhold_quarters(suppressed, series, is_quarter)
         if not changed:
             break
     return suppressed, primary
 
 
+def _withhold_quarters(suppressed: np.ndarray, series: np.ndarray, is_quarter: np.ndarray) -> bool:
+    """Suppress every quarter of each series with any suppressed figure; whether anything changed.
+
+    Rolling periods and years are sums of quarters: with some quarters published, differences of periods (``R(t) -
+    R(t-1) + Q(t-4)``) or a period less its published quarters give a suppressed figure back. With none published,
+    the periods only fix sums of four consecutive quarters, which leave every single quarter free.
+    """
+    if not is_quarter.any():
+        return False
+    hidden_series = np.bincount(series, weights=suppressed, minlength=int(series.max()) + 1) > 0
+    newly = is_quarter & hidden_series[series] & ~suppressed
+    suppressed[newly] = True
+    return bool(newly.any())
+
+
 def prepare_vocabulary(vocab: dict[str, Vocabulary], parents: dict[str, str]) -> None:
-    """Add the codes the partitions make up (parents, years) to the vocabularies, so a key index's widths cover them."""
-    _year_of_quarter(vocab)
+    """Add the codes the partitions make up (parents, the quarter period type) to the vocabularies, so a key
+    index's widths cover them."""
     vocab["breakdown"].code("all")
     vocab["breakdown_value"].code("All")
-    for name in ("calendar_year", "financial_year", "practice", "pcn", "locality", "icb"):
-        vocab["period_type" if name.endswith("year") else "area_type"].code(name)
+    vocab["period_type"].code("quarter")
+    for name in ("practice", "pcn", "locality", "icb"):
+        vocab["area_type"].code(name)
     for parent in parents.values():
         vocab["area_code"].code(parent)
 
@@ -93,17 +116,13 @@ def _partitions(
     chosen: Sequence[Definition],
     vocab: dict[str, Vocabulary],
     parents: dict[str, str],
-    index: KeyIndex | None = None,
+    index: KeyIndex,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each partition as (partition id per row, -1 where the row is in none; index of the partition's total row)."""
     v = values
     ind, ptype, period = v["indicator_id"], v["period_type"], v["period"]
     atype, area, breakdown, group = v["area_type"], v["area_code"], v["breakdown"], v["breakdown_value"]
-    names = ("indicator_id", "period_type", "period", "area_type", "area_code", "breakdown", "breakdown_value")
     prepare_vocabulary(vocab, parents)
-    calendar, financial = _year_of_quarter(vocab)
-    if index is None:
-        index = KeyIndex([v[k] for k in names], [len(vocab[k].strings) + 8 for k in names])
     found = []
     # Breakdown values within the all-persons row.
     all_breakdown = vocab["breakdown"].code("all")
@@ -122,13 +141,6 @@ def _partitions(
     parent_type, parent_area = type_parent[atype], area_parent[area]
     total = index.find([ind, ptype, period, parent_type, parent_area, breakdown, group], where=parent_area >= 0)
     found.append(_ids(total, parent_area >= 0))
-    # Quarters within their calendar and financial years.
-    for year_type, year_of in (("calendar_year", calendar), ("financial_year", financial)):
-        year = year_of[period]
-        total = index.find(
-            [ind, vocab["period_type"].code(year_type), year, atype, area, breakdown, group], where=year >= 0
-        )
-        found.append(_ids(total, year >= 0))
     # Indicators that partition a shared denominator: their total is that denominator, always published.
     groups = {vocab["indicator_id"].code(d.id): d.suppression.get("complement_group") for d in chosen}
     named = sorted({g for g in groups.values() if g})
@@ -168,14 +180,17 @@ def _ids(
 def _secondary(
     suppressed: np.ndarray, count: np.ndarray, rows: np.ndarray, ids: np.ndarray, totals: np.ndarray
 ) -> bool:
-    """Suppress one more cell in every partition with exactly one suppressed cell and a published total.
+    """Suppress one more cell in every partition with exactly one suppressed cell and a published total, or with a
+    suppressed total and no suppressed cell.
 
     ``rows`` are the partitions' member rows in row order and ``ids`` their partition ids.
     """
     hidden = np.bincount(ids, weights=suppressed[rows], minlength=totals.size)
     # -2 marks a total that is always published (a shared denominator); -1 would be a missing total.
     total_published = np.where(totals == -2, True, np.where(totals >= 0, ~suppressed[np.maximum(totals, 0)], False))
-    exposed = (hidden == 1) & total_published
+    # A suppressed total whose cells are all published is their sum.
+    total_hidden = (totals >= 0) & suppressed[np.maximum(totals, 0)]
+    exposed = ((hidden == 1) & total_published) | ((hidden == 0) & total_hidden)
     pick = exposed[ids] & ~suppressed[rows]
     candidates, candidate_ids = rows[pick], ids[pick]
     if not candidates.size:
