@@ -91,6 +91,8 @@ def coverage(within_km: float, shown_in_full: frozenset[str] = frozenset()) -> l
 def _suppressed_counts(areas: list[m.Area], shown_in_full: frozenset[str]) -> dict[tuple[str, str, str], bool]:
     """Which locality and PCN counts to suppress. Localities and PCNs each add up to the whole ICS (not shown, so an
     unknown), and a PCN lying within one locality adds up with its siblings to that locality."""
+    if not areas:
+        return {}
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     pcn_localities: dict[str, set[str]] = defaultdict(set)
     for area in areas:

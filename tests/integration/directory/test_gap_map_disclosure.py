@@ -44,3 +44,9 @@ def test_a_clinician_sees_their_own_pcn_in_full_and_no_other(client, areas, make
     rows = _csv(client)
     assert rows[("PCN", "U99001")]["deaths"] == "3"
     assert "[c]" in (rows[("PCN", "U99002")]["deaths"], rows[("Locality", areas["locality"].code)]["deaths"])
+
+
+def test_the_gap_map_answers_before_any_neighbourhood_is_loaded(client, ics, make_user):
+    client.force_login(make_user("analyst", "icb_analyst", ics["icb"]))
+    assert client.get("/directory/gaps/").status_code == 200
+    assert client.get("/directory/gaps.csv").status_code == 200
