@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from peolc.core import context
 from peolc.core.models import AuditEvent, User
 
@@ -38,3 +40,28 @@ def record_event(
         request_id=context.request_id.get(),
         details=details or {},
     )
+
+
+REFUSED = "access.refused"
+
+
+class RecordedRefusal(PermissionDenied):
+    """A refusal already written to the audit log, so the 403 page does not write it again."""
+
+
+def refuse(
+    actor: User | None,
+    message: str = "",
+    *,
+    action: str = REFUSED,
+    object_type: str = "",
+    object_id: str | int = "",
+    details: dict[str, Any] | None = None,
+) -> RecordedRefusal:
+    """Record that ``actor`` was refused something, and return the ``PermissionDenied`` to raise.
+
+    Call it outside any transaction the refusal rolls back, or the record of it goes too. Refusals nobody recorded
+    are written by the 403 page (``peolc.core.views.permission_denied``), so none goes unaudited.
+    """
+    record_event(actor, action, object_type=object_type, object_id=object_id, details=details)
+    return RecordedRefusal(message)
