@@ -8,6 +8,7 @@ Environment variables:
 - ``PEOLC_VAR_DIR`` (default ``./var``): where the embedded database and collected static files live.
 - ``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off).
 - ``LOG_LEVEL`` (default ``INFO``).
+- ``PEOLC_DIRECTORY_IMPORT_MAX_BYTES`` (default 20 MiB): the largest ORUK import file or request body accepted.
 """
 
 from __future__ import annotations
@@ -174,6 +175,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+
+try:
+    DIRECTORY_IMPORT_MAX_BYTES = int(os.environ.get("PEOLC_DIRECTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+except ValueError as error:
+    raise ImproperlyConfigured("PEOLC_DIRECTORY_IMPORT_MAX_BYTES must be a whole number of bytes.") from error
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
