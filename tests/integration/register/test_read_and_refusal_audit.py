@@ -168,3 +168,16 @@ def test_the_candidate_list_audits_which_candidates_were_shown(client, users, lo
     event = _last("finding.view_candidates")
     assert sorted(event.details["shown"]) == sorted(
         str(c.pk) for c in Candidate.objects.filter(practice__code="Y99001", status="to_review"))
+
+
+def test_the_break_glass_review_list_audits_whose_grants_were_shown(client, users, person, make_user, orgs):
+    from peolc.core.permissions import ROLE_PERMISSIONS, Permission
+    from peolc.register.actions import break_glass
+
+    break_glass(users["hospital"], person, "Admitted unconscious, need the ReSPECT decision")
+    role = next(r for r, granted in ROLE_PERMISSIONS.items() if Permission.REVIEW_BREAK_GLASS in granted)
+    client.force_login(make_user("reviewer", role, orgs["icb"]))
+    assert client.get(reverse("register:break-glass-review-list")).status_code == 200
+    event = _last("register.view_break_glass_reviews")
+    assert event.actor_username == "reviewer"
+    assert event.details["people"] == [str(person.pk)]
