@@ -1,5 +1,6 @@
 """Bad input to the register pages and actions gets a clear 4xx or form error, never a 500 or a partial write."""
 
+import threading
 from unittest import mock
 
 import pytest
@@ -111,3 +112,38 @@ def test_a_forged_member_id_cannot_link_a_user_to_another_persons_care_team(user
                    items=[{"id": theirs.pk, "role": "other", "name": "Forged", "organisation": None, "phone": ""}])
     assert CareTeamMember.objects.get(person=person).user is None
     assert CareTeamMember.objects.get(pk=theirs.pk).user == users["hospice"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_adds_of_one_nhs_number_on_two_database_connections(users, person_data):
+    """On PostgreSQL, a real second connection commits the same NHS number while the first add is under way."""
+    from django.db import connection, connections
+
+    from peolc.register.actions import DuplicatePerson, add_to_register
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a second connection to a server database")
+    first, second = person_data(family_name="First"), person_data(family_name="Second")
+    second["person"]["nhs_number"] = first["person"]["nhs_number"]
+    check = actions._validate_person
+    committed = []
+
+    def other_add(person, today):
+        check(person, today)
+        if committed:
+            return
+        committed.append(True)
+
+        def add_and_commit():
+            try:
+                add_to_register(users["gp"], **second)
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=add_and_commit)
+        worker.start()
+        worker.join()
+
+    with mock.patch.object(actions, "_validate_person", other_add), pytest.raises(DuplicatePerson):
+        add_to_register(users["gp"], **first)
+    assert list(Person.objects.values_list("family_name", flat=True)) == ["Second"]
