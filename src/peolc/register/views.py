@@ -429,8 +429,8 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
     if show == "unreviewed":
         grants = grants.filter(reviewed_at__isnull=True)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
-    _audit_list(request.user, "register.view_break_glass_reviews", [grant.person for grant in page], show=show,
-                page=page.number)
+    _audit_list(request.user, "register.view_break_glass_reviews", [grant.person for grant in page],
+                show="unreviewed" if show == "unreviewed" else "all", page=page.number)
     return render(request, "register/break_glass_review.jinja", {
         "page_title": "Break-glass access to review", "page": page, "show": show,
         "form": f.BreakGlassReviewForm(),
