@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = re.compile(r"^\d{10}$")
-_SPACED = re.compile(r"^\d{3} \d{3} \d{4}$")
+# [0-9], not \d: \d, str.isdigit() and int() all accept other scripts' digits (Arabic-Indic, fullwidth), which
+# are not NHS numbers and must not reach the check digit arithmetic.
+_DIGITS = re.compile(r"^[0-9]{10}$")
+_SPACED = re.compile(r"^[0-9]{3} [0-9]{3} [0-9]{4}$")
+_TYPED_SEPARATORS = re.compile(r"[ -]")
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
@@ -35,6 +38,16 @@ def _compact(nhs_number: str) -> str | None:
     if _SPACED.match(nhs_number):
         return nhs_number.replace(" ", "")
     return None
+
+
+def normalise(typed: str) -> str | None:
+    """The ten ASCII digits of a number as people type it (spaces or hyphens anywhere), else None.
+
+    The check digit is not tested here (see ``is_valid``): a search or a form can say "not found" or "check digit
+    wrong" separately.
+    """
+    digits = _TYPED_SEPARATORS.sub("", typed.strip()) if isinstance(typed, str) else ""
+    return digits if _DIGITS.match(digits) else None
 
 
 def is_valid(nhs_number: str) -> bool:

@@ -77,3 +77,24 @@ def test_single_digit_change_is_detected(prefix: str, position: int, shift: int)
     number = prefix + str(digit)
     changed = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
     assert not nhs_number.is_valid(changed)
+
+
+@pytest.mark.parametrize("number", [
+    "٩٩٩٠٠٠٠٠١٨",  # Arabic-Indic digits: str.isdigit() and int() accept them
+    "９９９０００００１８",  # fullwidth digits
+    "۹۹۹ ۰۰۰ ۰۰۱۸",  # Extended Arabic-Indic, spaced 3-3-4
+    "999000001٨",  # one non-ASCII digit
+])
+def test_digits_other_than_ascii_are_not_valid(number: str) -> None:
+    assert not nhs_number.is_valid(number)
+    with pytest.raises(ValueError, match="not a valid"):
+        nhs_number.format(number)
+
+
+@pytest.mark.parametrize(("typed", "digits"), [
+    ("9990000018", "9990000018"), (" 999 000 0018 ", "9990000018"), ("999-000-0018", "9990000018"),
+    ("٩٩٩٠٠٠٠٠١٨", None), ("９９９０００００１８", None), ("99900000１8", None), ("999000001", None), ("", None),
+    ("9990000019", "9990000019"),
+])
+def test_normalise_keeps_ten_ascii_digits_typed_with_spaces_or_hyphens(typed: str, digits: str | None) -> None:
+    assert nhs_number.normalise(typed) == digits

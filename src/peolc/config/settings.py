@@ -16,6 +16,7 @@ Environment variables:
   ``DEFAULT_FROM_EMAIL``: how set-password links are sent (files under ``$PEOLC_VAR_DIR/mail`` in demo mode).
 - ``OIDC_RP_CLIENT_ID`` and the other ``OIDC_*`` variables, ``PEOLC_OIDC_ROLE_MAP``: staff sign-in by OpenID Connect
   (off unless the client id is set; see docs/accounts-and-sign-in.md).
+- ``PEOLC_DIRECTORY_IMPORT_MAX_BYTES`` (default 20 MiB): the largest ORUK import file or request body accepted.
 """
 
 from __future__ import annotations
@@ -241,6 +242,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+
+try:
+    DIRECTORY_IMPORT_MAX_BYTES = int(os.environ.get("PEOLC_DIRECTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+except ValueError as error:
+    raise ImproperlyConfigured("PEOLC_DIRECTORY_IMPORT_MAX_BYTES must be a whole number of bytes.") from error
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

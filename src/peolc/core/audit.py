@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from peolc.core import context
 from peolc.core.audit_chain import CHAINED_FIELDS, GENESIS_HASH, event_hash
 from peolc.core.models import AuditChainHead, AuditEvent, User
@@ -92,3 +94,28 @@ def verify_chain(using: str = "default") -> ChainReport:
                            f"the chain head records {head_position} event(s) but the log ends at {last}: "
                            + ("events removed from the end" if head_position > position else "the head was altered"))
     return ChainReport(count, previous_hash)
+
+
+REFUSED = "access.refused"
+
+
+class RecordedRefusal(PermissionDenied):
+    """A refusal already written to the audit log, so the 403 page does not write it again."""
+
+
+def refuse(
+    actor: User | None,
+    message: str = "",
+    *,
+    action: str = REFUSED,
+    object_type: str = "",
+    object_id: str | int = "",
+    details: dict[str, Any] | None = None,
+) -> RecordedRefusal:
+    """Record that ``actor`` was refused something, and return the ``PermissionDenied`` to raise.
+
+    Call it outside any transaction the refusal rolls back, or the record of it goes too. Refusals nobody recorded
+    are written by the 403 page (``peolc.core.views.permission_denied``), so none goes unaudited.
+    """
+    record_event(actor, action, object_type=object_type, object_id=object_id, details=details)
+    return RecordedRefusal(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -63,6 +64,14 @@ def format_nhs_number(value: str) -> str:
     return nhs_number.format(value) if nhs_number.is_valid(value or "") else (value or "")
 
 
+def web_address(value: str | None) -> str | None:
+    """``value`` when it is an http(s) address safe to link to, else None (show it as text, if at all)."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def memoised_components(env: Environment, maxsize: int = 1024):
     """A ``component(name, params)`` global that renders an NHS.UK component macro once per distinct ``params``.
 
@@ -111,6 +120,7 @@ def environment(**options) -> Environment:
             "page_url": page_url,
             "date_parts": date_parts,
             "format_nhs_number": format_nhs_number,
+            "web_address": web_address,
             "choice_items": choice_items,
             "get_messages": messages.get_messages,
             "Permission": Permission,

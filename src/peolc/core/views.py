@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,25 +20,32 @@ from django.views.decorators.http import require_GET, require_POST
 from peolc.core import forms, oidc
 from peolc.core.actions import organisations as organisation_actions
 from peolc.core.actions import users as user_actions
+from peolc.core.audit import REFUSED, RecordedRefusal, record_event, refuse
 from peolc.core.models import AuditEvent, Organisation, User
 from peolc.core.permissions import Permission
 from peolc.core.signin import client_ip
 
 
 def permission_required(permission: Permission):
-    """Refuse (403) users whose role does not grant ``permission``."""
+    """Refuse (403) users whose role does not grant ``permission``; the refusal is audited."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.has_permission(permission):
-                raise PermissionDenied
+                raise refuse(request.user, details={"permission": permission.value, **_where(request)})
             return view(request, *args, **kwargs)
 
         wrapped.required_permission = permission
         return wrapped
 
     return decorator
+
+
+def _where(request: HttpRequest) -> dict[str, str]:
+    # The path, never the query string: paths hold only opaque ids, a query string could hold anything typed.
+    match = request.resolver_match
+    return {"view": match.view_name if match else "", "method": request.method or "", "path": request.path}
 
 
 def render_form_page(request: HttpRequest, template: str, form, status: int | None = None, **context):
@@ -237,6 +244,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    # The one place every refusal passes: those no action or decorator recorded are recorded here.
+    if not isinstance(exception, RecordedRefusal):
+        record_event(getattr(request, "user", None), REFUSED,
+                     details={"message": str(exception or ""), **_where(request)})
     return render(request, "core/error.jinja", {
         "page_title": "You cannot view this page",
         "message": str(exception) if exception and str(exception) else

@@ -84,9 +84,10 @@ def area_findings(indicator: m.Indicator, rows: list[m.IndicatorValue]) -> list[
 
 def inequality_finding(indicator: m.Indicator, inequality: m.Inequality | None) -> Finding | None:
     """The deprivation gradient, when its interval excludes zero."""
-    if inequality is None or inequality.sii is None or inequality.sii_lower_95 is None:
+    if inequality is None or inequality.sii_value is None or inequality.sii_interval is None:
         return None
-    if inequality.sii_lower_95 <= 0 <= inequality.sii_upper_95:
+    lower, upper = inequality.sii_interval
+    if lower <= 0 <= upper:
         return None
     unit = "percentage points" if indicator.unit == "%" else indicator.unit
     direction = "higher" if inequality.sii > 0 else "lower"
@@ -96,7 +97,6 @@ def inequality_finding(indicator: m.Indicator, inequality: m.Inequality | None) 
     return Finding(
         "imd_quintile",
         f"{indicator.title}: {abs(inequality.sii):.1f} {unit} {direction} in the least deprived areas than in the "
-        f"most deprived (slope index of inequality {inequality.sii:.1f}, 95% CI {inequality.sii_lower_95:.1f} to "
-        f"{inequality.sii_upper_95:.1f}).",
+        f"most deprived (slope index of inequality {inequality.sii:.1f}, 95% CI {lower:.1f} to {upper:.1f}).",
         favourable,
     )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from django.db import models
+
+
+def _finite(value: float | None) -> float | None:
+    # PostgreSQL keeps NaN in a float column; a page shows nothing for it, as for NULL.
+    return value if value is not None and math.isfinite(value) else None
 
 
 class IndicatorLoad(models.Model):
@@ -101,3 +108,19 @@ class Inequality(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["indicator", "period_type", "period", "area_type", "area_code"])]
+
+    @property
+    def sii_value(self) -> float | None:
+        """The slope index, or None when it could not be computed."""
+        return _finite(self.sii)
+
+    @property
+    def rii_value(self) -> float | None:
+        """The relative index, or None when it could not be computed."""
+        return _finite(self.rii)
+
+    @property
+    def sii_interval(self) -> tuple[float, float] | None:
+        """The slope index's 95% interval, or None when either limit could not be computed."""
+        lower, upper = _finite(self.sii_lower_95), _finite(self.sii_upper_95)
+        return None if lower is None or upper is None else (lower, upper)

@@ -10,10 +10,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, time
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from peolc.core.actions import require_permission
@@ -202,6 +205,29 @@ class ImportProblems(ValidationError):
     """Every problem found in an import, each naming the record and field."""
 
 
+def import_too_large(size: int) -> str | None:
+    """Why an import of ``size`` bytes is refused, or None when it is within the cap."""
+    cap = settings.DIRECTORY_IMPORT_MAX_BYTES
+    if size <= cap:
+        return None
+    return f"The file is larger than the {cap / 1024 / 1024:g} MiB an import may be. Split it into smaller files."
+
+
+def parse_import(data: bytes):
+    """The JSON of an ORUK import file or request body, or ``ImportProblems`` saying why it cannot be read."""
+    too_large = import_too_large(len(data))
+    if too_large:
+        raise ImportProblems([too_large])
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ImportProblems(["The file is not JSON: it is not UTF-8 text."]) from error
+    except RecursionError as error:
+        raise ImportProblems(["The file is not JSON this service can read: it is nested too deeply."]) from error
+    except ValueError as error:
+        raise ImportProblems([f"The file is not JSON: {error}"]) from error
+
+
 def _schedule_from(data: dict) -> dict:
     def parse(value):
         return time.fromisoformat(value[:5]) if value else None
@@ -219,6 +245,7 @@ def import_services(actor: User, payload) -> dict[str, int]:
 
     Each service must validate against the ORUK service schema, belong to an organisation the actor may maintain
     (by ``organization.id``), and use known taxonomy terms. Existing services with the same id are replaced.
+    Every row is then checked by the models' own validation, as the editor's forms are.
     Raises ``ImportProblems`` listing every problem as ``services[i] (name) field: message``; nothing is written.
     """
     require_permission(actor, Permission.MANAGE_DIRECTORY)
@@ -230,9 +257,7 @@ def import_services(actor: User, payload) -> dict[str, int]:
     terms = {str(t.id): t for t in m.TaxonomyTerm.objects.all()}
     problems: list[str] = []
     for index, record in enumerate(records):
-        label = f"services[{index}]"
-        if isinstance(record, dict) and isinstance(record.get("name"), str):
-            label += f" ({record['name']})"
+        label = _label(index, record)
         for error in validator.iter_errors(record):
             where = "/".join(str(p) for p in error.absolute_path) or "(record)"
             problems.append(f"{label} {where}: {error.message}")
@@ -252,46 +277,99 @@ def import_services(actor: User, payload) -> dict[str, int]:
     if problems:
         raise ImportProblems(problems)
     now = timezone.now()
+    built = [_build_service(record, terms, now, _label(index, record), problems)
+             for index, record in enumerate(records)]
+    if problems:
+        raise ImportProblems(problems)
     counts = {"created": 0, "replaced": 0}
     with transaction.atomic():
-        for record in records:
-            service_id = uuid.UUID(record["id"])
-            existing = m.Service.objects.filter(pk=service_id).first()
+        for service, children in built:
+            existing = m.Service.objects.filter(pk=service.pk).first()
             if existing is not None:
                 _require_scope(actor, existing.organization)
                 existing.delete()
-            service = m.Service.objects.create(
-                id=service_id, organization_id=record.get("organization_id") or record["organization"]["id"],
-                name=record["name"], description=record.get("description") or "", url=record.get("url") or "",
-                email=record.get("email") or "", status=record["status"],
-                eligibility_description=record.get("eligibility_description") or "",
-                minimum_age=record.get("minimum_age"), maximum_age=record.get("maximum_age"),
-                alert=record.get("alert") or "", last_modified=now,
-                last_reviewed=date.fromisoformat(record["assured_date"][:10]) if record.get("assured_date") else None,
-            )
-            for attribute in record.get("attributes") or []:
-                m.Attribute.objects.get_or_create(service=service, taxonomy_term=terms[attribute["taxonomy_term_id"]])
-            for phone in record.get("phones") or []:
-                m.Phone.objects.create(service=service, number=phone.get("number") or "")
-            for schedule in record.get("schedules") or []:
-                m.Schedule.objects.create(service=service, **_schedule_from(schedule))
-            for sal in record.get("service_at_locations") or []:
-                loc = sal.get("location") or {}
-                address = (loc.get("addresses") or [{}])[0]
-                location = m.Location.objects.create(
-                    organization=service.organization, name=loc.get("name") or service.name,
-                    location_type="physical" if loc.get("latitude") is not None else "virtual",
-                    latitude=loc.get("latitude"), longitude=loc.get("longitude"),
-                    address_1=address.get("address_1") or "", city=address.get("city") or "",
-                    postal_code=normalise_postcode(address.get("postal_code")) or "")
+            service.save(force_insert=True)
+            for term in children["terms"]:
+                m.Attribute.objects.get_or_create(service=service, taxonomy_term=term)
+            for child in children["phones"] + children["schedules"]:
+                child.service = service
+                child.save()
+            for location in children["locations"]:
+                location.save()
                 m.ServiceAtLocation.objects.create(service=service, location=location)
-            service.area_wide = not service.service_at_locations.filter(location__location_type="physical").exists()
+            service.area_wide = not any(loc.location_type == "physical" for loc in children["locations"])
             service.save(update_fields=["area_wide"])
             counts["replaced" if existing else "created"] += 1
             _record(actor.get_username(), service, "import", {})
-        refresh_points([uuid.UUID(r["id"]) for r in records])
+        refresh_points([service.pk for service, _ in built])
         record_event(actor, "directory.import", object_type="directory_service", details=counts)
     return counts
+
+
+def _label(index: int, record) -> str:
+    label = f"services[{index}]"
+    if isinstance(record, dict) and isinstance(record.get("name"), str):
+        label += f" ({record['name']})"
+    return label
+
+
+def _website(record: dict) -> str:
+    """The service's own website: an export gives a service without one this site's page for it as its url
+    (ORUK requires a url), which is not a website to store."""
+    url = record.get("url") or ""
+    own_page = reverse("directory:service", args=[record["id"]])
+    return "" if urlsplit(url).path == own_page else url
+
+
+def _build_service(record: dict, terms: dict, now, label: str, problems: list[str]):
+    """One record's service and the rows beneath it, unsaved, each checked by the same model validation as the
+    editor's (field lengths, web addresses, ages); problems are added to ``problems`` as ``label path: message``."""
+    def check(instance, path: str, exclude: list[str]) -> None:
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                where = f"{path}{field}" if field != NON_FIELD_ERRORS else path.rstrip("/") or "(record)"
+                problems.extend(f"{label} {where}: {message}" for message in messages)
+
+    try:
+        service = m.Service(
+            id=uuid.UUID(record["id"]), organization_id=record.get("organization_id") or record["organization"]["id"],
+            name=record["name"], description=record.get("description") or "", url=_website(record),
+            email=record.get("email") or "", status=record["status"],
+            eligibility_description=record.get("eligibility_description") or "",
+            minimum_age=record.get("minimum_age"), maximum_age=record.get("maximum_age"),
+            alert=record.get("alert") or "", last_modified=now,
+            last_reviewed=date.fromisoformat(record["assured_date"][:10]) if record.get("assured_date") else None,
+        )
+        phones = [m.Phone(number=phone.get("number") or "") for phone in record.get("phones") or []]
+        schedules = [m.Schedule(**_schedule_from(schedule)) for schedule in record.get("schedules") or []]
+        locations = []
+        for sal in record.get("service_at_locations") or []:
+            loc = sal.get("location") or {}
+            address = (loc.get("addresses") or [{}])[0]
+            locations.append(m.Location(
+                organization_id=service.organization_id, name=loc.get("name") or service.name,
+                location_type="physical" if loc.get("latitude") is not None else "virtual",
+                latitude=loc.get("latitude"), longitude=loc.get("longitude"),
+                address_1=address.get("address_1") or "", city=address.get("city") or "",
+                postal_code=normalise_postcode(address.get("postal_code")) or ""))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        problems.append(f"{label}: cannot be read ({error}).")
+        return None, {}
+    check(service, "", ["organization"])
+    if (service.minimum_age is not None and service.maximum_age is not None
+            and service.minimum_age > service.maximum_age):
+        problems.append(f"{label} maximum_age: the maximum age must not be below the minimum age.")
+    for n, phone in enumerate(phones):
+        check(phone, f"phones/{n}/", ["service", "contact"])
+    for n, schedule in enumerate(schedules):
+        check(schedule, f"schedules/{n}/", ["service"])
+    for n, location in enumerate(locations):
+        check(location, f"service_at_locations/{n}/location/", ["organization"])
+    children = {"terms": [terms[a["taxonomy_term_id"]] for a in record.get("attributes") or []],
+                "phones": phones, "schedules": schedules, "locations": locations}
+    return service, children
 
 
 def read_postcode_csv(path: Path) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -247,13 +248,21 @@ def export(request):
 @api.post("/manage/import", auth=django_auth, summary="Import ORUK services, all or nothing",
           include_in_schema=False)
 def import_(request):
-    import json
-
     _editor(request)
+    # Read the stream up to the cap, rather than request.body, whose own limit is Django's form-sized one.
     try:
-        payload = json.loads(request.body or b"null")
-    except ValueError as error:
-        raise HttpError(400, f"The body is not JSON: {error}") from error
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    too_large = actions.import_too_large(declared)
+    body = b"" if too_large else request.read(settings.DIRECTORY_IMPORT_MAX_BYTES + 1)
+    too_large = too_large or actions.import_too_large(len(body))
+    if too_large:
+        raise HttpError(413, too_large)
+    try:
+        payload = actions.parse_import(body or b"null")
+    except actions.ImportProblems as error:
+        raise HttpError(400, " ".join(error.messages)) from error
     return actions.import_services(request.user, payload)
 
 

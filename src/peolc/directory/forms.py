@@ -67,6 +67,15 @@ class ServiceForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label="ORUK JSON file", help_text="A list of fully nested ORUK 3.0 services, or a page.")
 
+    def clean_file(self):
+        from peolc.directory.actions import import_too_large
+
+        upload = self.cleaned_data["file"]
+        too_large = import_too_large(upload.size)
+        if too_large:
+            raise forms.ValidationError(too_large)
+        return upload
+
 
 class GapForm(forms.Form):
     term = forms.ChoiceField(label="Kind of service")

@@ -12,12 +12,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from django.core.validators import URLValidator
 from django.db import models
 
 from peolc.core.models import Organisation
 
 # Entries not reviewed for this long are flagged to their editor and left out of the "verified" filter.
 REVIEW_INTERVAL = timedelta(days=183)
+# Links in the directory are shown to the public: only web addresses, never javascript:, data: or file: ones.
+WEB_ADDRESS = URLValidator(schemes=["http", "https"], message="Enter a web address starting http:// or https://.")
 
 
 def _uuid_pk():
@@ -30,7 +33,7 @@ class Taxonomy(models.Model):
     id = _uuid_pk()
     name = models.CharField(max_length=200)
     description = models.TextField()
-    uri = models.URLField(blank=True)
+    uri = models.URLField(blank=True, validators=[WEB_ADDRESS])
     version = models.CharField(max_length=20, blank=True)
 
     class Meta:
@@ -50,7 +53,7 @@ class TaxonomyTerm(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField()
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    term_uri = models.URLField(blank=True)
+    term_uri = models.URLField(blank=True, validators=[WEB_ADDRESS])
     # Whether the gap map reports coverage of this term (the specialist end-of-life needs everyone should reach).
     gap_mapped = models.BooleanField(default=True)
 
@@ -71,7 +74,7 @@ class DirectoryOrganization(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField()
     email = models.EmailField(blank=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[WEB_ADDRESS])
     charity_number = models.CharField(max_length=20, blank=True)
     last_modified = models.DateTimeField(auto_now=True)
 
@@ -96,7 +99,7 @@ class Service(models.Model):
     organization = models.ForeignKey(DirectoryOrganization, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=200, db_index=True)
     description = models.TextField()
-    url = models.URLField(blank=True)
+    url = models.URLField(blank=True, validators=[WEB_ADDRESS])
     email = models.EmailField(blank=True)
     status = models.CharField(max_length=20, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE)
     eligibility_description = models.TextField(blank=True)

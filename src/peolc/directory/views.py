@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,8 @@ from peolc.directory import actions, forms, gaps, hours, search
 from peolc.directory import models as m
 
 PER_PAGE = 20
+# As the API's paging: a page beyond this is no use to anyone and would overflow the database's OFFSET.
+MAX_PAGE = 100_000
 
 
 def _hours(service: m.Service, now) -> dict:
@@ -43,10 +43,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             except search.UnknownPostcode:
                 form.add_error("postcode", "We could not find that postcode. Check it and try again.")
         if not form.errors:
-            try:
-                page = max(1, int(request.GET.get("page", "1")))
-            except ValueError:
-                page = 1
+            page = _page_number(request.GET.get("page", ""))
             results = search.search(text=data["q"].strip(), term=term, origin=origin,
                                     radius_km=float(data["distance"] or 25), verified_only=data["verified"],
                                     today=timezone.localdate(), page=page, per_page=PER_PAGE)
@@ -153,10 +150,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            payload = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+            payload = actions.parse_import(form.cleaned_data["file"].read())
             counts = actions.import_services(request.user, payload)
-        except (ValueError, UnicodeDecodeError) as error:
-            form.add_error("file", f"The file is not JSON: {error}")
         except ValidationError as error:
             problems = error.messages
             form.add_error("file", "The file has problems, listed below. Nothing was imported.")
@@ -167,6 +162,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return redirect("directory:manage")
     return render_form_page(request, "directory/import.jinja", form, page_title="Import ORUK services",
                             problems=problems)
+
+
+def _page_number(value: str) -> int:
+    """A page number from the query string: plain digits, at most the API's limit, else the first page."""
+    return min(int(value), MAX_PAGE) if value.isascii() and value.isdigit() and int(value) >= 1 else 1
 
 
 def _gap_context(request: HttpRequest) -> dict:

@@ -23,15 +23,21 @@ def practices_in_scope(user: User) -> QuerySet[Organisation]:
     return organisation.practices().filter(active=True)
 
 
-def open_candidates(actor: User, practice: Organisation) -> QuerySet[m.Candidate]:
-    """A practice's candidates, for a user with a relationship with it; the view is audited (it is identifiable)."""
+def open_candidates(actor: User, practice: Organisation, status: str | None = None) -> list[m.Candidate]:
+    """A practice's candidates (of one review status, if given), for a user with a relationship with it.
+
+    The view is audited, with the ids of the candidates shown (they are identifiable).
+    """
     require_permission(actor, Permission.VIEW_CANDIDATES)
     if not practices_in_scope(actor).filter(pk=practice.pk).exists():
         raise PermissionDenied("You can only see candidates for your own practice or network.")
     candidates = m.Candidate.objects.filter(practice=practice).select_related("practice")
+    if status is not None:
+        candidates = candidates.filter(status=status)
+    shown = list(candidates)
     record_event(actor, "finding.view_candidates", object_type="organisation", object_id=practice.code,
-                 details={"candidates": candidates.count()})
-    return candidates
+                 details={"candidates": len(shown), "status": status or "any", "shown": [str(c.pk) for c in shown]})
+    return shown
 
 
 def candidate_for(actor: User, candidate_id) -> m.Candidate:
@@ -40,6 +46,14 @@ def candidate_for(actor: User, candidate_id) -> m.Candidate:
     candidate = m.Candidate.objects.select_related("practice").filter(pk=candidate_id).first()
     if candidate is None or not practices_in_scope(actor).filter(pk=candidate.practice_id).exists():
         raise PermissionDenied("This candidate is not at a practice in your organisation.")
+    return candidate
+
+
+def open_candidate(actor: User, candidate_id) -> m.Candidate:
+    """One candidate, to review and add to the register; the view is audited (the page shows their NHS number)."""
+    candidate = candidate_for(actor, candidate_id)
+    record_event(actor, "finding.view_candidate", object_type="candidate", object_id=candidate.pk,
+                 details={"practice": candidate.practice.code})
     return candidate
 
 

@@ -37,9 +37,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", m.CandidateStatus.TO_REVIEW)
     rows = []
     if chosen is not None:
-        rows = actions.open_candidates(request.user, chosen)
-        if show in m.CandidateStatus.values:
-            rows = rows.filter(status=show)
+        rows = actions.open_candidates(request.user, chosen, show if show in m.CandidateStatus.values else None)
     return render(request, "finding/candidates.jinja", {
         "page_title": "People who may be in their last year of life", "practices": practices, "chosen": chosen,
         "candidates": rows, "show": show, "statuses": m.CandidateStatus.choices, "run": _latest_run(),
@@ -49,7 +47,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
 @permission_required(Permission.ADD_TO_REGISTER)
 def add_candidate(request: HttpRequest, candidate_id) -> HttpResponse:
     """Review a candidate and add them to the register in one step; the candidate is then marked as added."""
-    candidate = actions.candidate_for(request.user, candidate_id)
+    candidate = actions.open_candidate(request.user, candidate_id)
     return add_person_page(
         request,
         initial_person={"nhs_number": candidate.nhs_number, "practice": candidate.practice, "sex": candidate.sex},

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from peolc import nhs_number
 from peolc.core.actions import require_permission
-from peolc.core.audit import record_event
+from peolc.core.audit import RecordedRefusal, record_event
 from peolc.core.models import Organisation, OrganisationType, User
 from peolc.core.permissions import Permission
 from peolc.register import access, summary
@@ -71,6 +72,35 @@ class PossibleDuplicate(ValidationError):
 
 def _person_ref(person: m.Person) -> str:
     return str(person.pk)
+
+
+def _audits_refusal(action: str):
+    """Record a refused change to a section (not permitted, or an edit conflict) against the person.
+
+    The record is written after the change's own transaction has rolled back, so it survives the refusal.
+    """
+
+    def decorator(function):
+        @wraps(function)
+        def wrapped(actor, person, section_name, *args, **kwargs):
+            try:
+                return function(actor, person, section_name, *args, **kwargs)
+            except EditConflict as error:
+                record_event(actor, action, object_type="person", object_id=_person_ref(person),
+                             details={"section": section_name, "reason": "edit_conflict",
+                                      "expected_version": kwargs.get("expected_version"),
+                                      "current_version": error.state.version})
+                raise
+            except RecordedRefusal:
+                raise
+            except PermissionDenied as error:
+                record_event(actor, action, object_type="person", object_id=_person_ref(person),
+                             details={"section": section_name, "reason": "not_permitted", "message": str(error)})
+                raise RecordedRefusal(*error.args) from error
+
+        return wrapped
+
+    return decorator
 
 
 # --- reading, which is audited too -------------------------------------------------------------------------------
@@ -198,9 +228,10 @@ def _check_dates(person: m.Person, instance, today: date) -> None:
 
 def _validate_person(person: m.Person, today: date) -> None:
     # People type NHS numbers with spaces or hyphens; store the ten digits.
-    person.nhs_number = "".join(ch for ch in str(person.nhs_number) if ch not in " -")
-    if not nhs_number.is_valid(person.nhs_number):
+    digits = nhs_number.normalise(str(person.nhs_number))
+    if digits is None or not nhs_number.is_valid(digits):
         raise ValidationError({"nhs_number": "Enter a valid 10-digit NHS number."})
+    person.nhs_number = digits
     if person.date_of_birth > today:
         raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
     # 125 years before a leap year is an odd year, so never a leap year: from 29 February the limit is 1 March.
@@ -296,9 +327,16 @@ def _apply(person: m.Person, section: Section, details: dict | None, items: list
         _check_dates(person, instance, today)
         instance.save()
     if section.list_model is not None and items is not None:
+        # An item may name the row it edits by ``id`` (the edit page's hidden field); only this person's rows count,
+        # each once, so a forged id cannot copy a link from another record or duplicate one.
+        previous_rows = {row.pk: row for row in section.list_model.objects.filter(person=person)}
         rows = []
         for number, item in enumerate(items, start=1):
+            item = dict(item)
+            previous = previous_rows.pop(item.pop("id", None), None)
             row = section.list_model(person=person, **item)
+            if previous is not None:
+                _keep_fields_not_edited(previous, row, edited=item)
             try:
                 row.full_clean()
                 _check_dates(person, row, today)
@@ -309,6 +347,16 @@ def _apply(person: m.Person, section: Section, details: dict | None, items: list
         section.list_model.objects.bulk_create(rows)
 
 
+def _keep_fields_not_edited(previous, row, *, edited: dict) -> None:
+    """Carry over what the editor's form does not hold, such as a care team member's link to their user account
+    (which is what gives that user their relationship with the person)."""
+    for field in type(row)._meta.concrete_fields:
+        if field.name not in edited and field.attname not in edited and not field.primary_key \
+                and field.name != "person":
+            setattr(row, field.attname, getattr(previous, field.attname))
+
+
+@_audits_refusal("record.update_refused")
 def update_section(
     actor: User,
     person: m.Person,
@@ -373,6 +421,7 @@ def _close_entry_on_death(actor: User, person: m.Person, today: date, basis: dic
         _save_version(actor, person, section, state, before, None, basis=basis)
 
 
+@_audits_refusal("record.review_refused")
 def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_version: int) -> m.RecordSection:
     """A clinician confirms the current version of a section someone else entered."""
     section = SECTIONS[section_name]
@@ -422,7 +471,15 @@ def add_to_register(
             ))
             if matches:
                 raise PossibleDuplicate(matches)
-        new_person.save()
+        try:
+            with transaction.atomic():
+                new_person.save()
+        except IntegrityError:
+            # Someone added the same NHS number between the duplicate check and this insert.
+            existing = m.Person.objects.filter(nhs_number=new_person.nhs_number).first()
+            if existing is None:
+                raise
+            raise DuplicatePerson(existing) from None
         new_entry = m.RegisterEntry(person=new_person, **{"date_added": today, **entry})
         new_entry.full_clean()
         _check_dates(new_person, new_entry, today)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from peolc import nhs_number
 from peolc.core.forms import NhsDateField
 from peolc.core.models import Organisation, OrganisationType
 from peolc.register import choices as c
@@ -18,6 +19,14 @@ def _date_fields(model_form_class):
                 label=field.label, required=field.required, help_text=field.help_text
             )
     return model_form_class
+
+
+def _nhs_number_digits(typed: str) -> str:
+    """The ten ASCII digits of an NHS number typed with or without spaces, or a form error."""
+    digits = nhs_number.normalise(typed)
+    if digits is None or not nhs_number.is_valid(digits):
+        raise forms.ValidationError("Enter a valid 10-digit NHS number.")
+    return digits
 
 
 def _blank_first(choices):
@@ -51,6 +60,9 @@ class PersonForm(forms.ModelForm):
         labels = {"nhs_number": "NHS number", "given_name": "First name", "family_name": "Last name",
                   "interpreter_needed": "Needs an interpreter"}
         widgets = {"sex": forms.RadioSelect, "address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_nhs_number(self) -> str:
+        return _nhs_number_digits(self.cleaned_data["nhs_number"])
 
     def validate_unique(self):
         """Uniqueness is the action's job: it explains duplicates better than a field error can."""
@@ -128,6 +140,8 @@ class AcpForm(ReviewDateMixin, forms.ModelForm):
 
 
 class CareTeamMemberForm(forms.ModelForm):
+    # Which existing member a row edits, so what the form does not show (their user account) is kept.
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.filter(active=True).order_by("name"),
                                           required=False, empty_label="")
 
@@ -198,16 +212,21 @@ class FindPersonForm(forms.Form):
     family_name = forms.CharField(label="Last name", required=False, max_length=100)
     date_of_birth = NhsDateField(label="Date of birth", required=False)
 
+    def clean_nhs_number(self) -> str:
+        typed = self.cleaned_data["nhs_number"]
+        return _nhs_number_digits(typed) if typed.strip() else ""
+
     def clean(self):
         data = super().clean()
-        if not data.get("nhs_number") and not (data.get("family_name") and data.get("date_of_birth")):
+        if "nhs_number" not in self.errors and not data.get("nhs_number") and not (
+                data.get("family_name") and data.get("date_of_birth")):
             raise forms.ValidationError("Enter an NHS number, or a last name and date of birth.")
         return data
 
 
 class ConfirmDuplicateForm(forms.Form):
     confirm_different_person = forms.BooleanField(
-        required=False, label="I have checked: this is a different person from those listed"
+        required=False, label="I have checked the NHS number: this is a different person"
     )
 
 

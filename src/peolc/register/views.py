@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from peolc import nhs_number
-from peolc.core.audit import record_event
+from peolc.core.audit import record_event, refuse
 from peolc.core.csvfiles import csv_response
 from peolc.core.forms import error_list
 from peolc.core.models import AuditEvent, Organisation
@@ -46,7 +47,10 @@ def _states(person: m.Person) -> dict[str, m.RecordSection]:
 
 
 def _refused(request: HttpRequest, person: m.Person, what: str) -> HttpResponse:
-    """Explain a refusal and offer what the user may do instead (break-glass, or the emergency summary)."""
+    """Explain a refusal and offer what the user may do instead (break-glass, or the emergency summary).
+
+    The action that refused (``open_record`` and the like) has already audited it.
+    """
     return render(request, "register/refused.jinja", {
         "page_title": "You do not have access to this record",
         "person": person,
@@ -61,6 +65,30 @@ def _can_edit(user, section) -> bool:
     return all(user.has_permission(p) for p in section.edit_permissions)
 
 
+_VERSION = re.compile(r"[0-9]{1,9}")
+
+
+def _expected_version(request: HttpRequest) -> int | None:
+    """The section version the form was opened at, or None when the field is missing or not a plain number."""
+    value = request.POST.get("expected_version", "")
+    return int(value) if _VERSION.fullmatch(value) else None
+
+
+def _ids(people) -> list[str]:
+    return [str(person.pk) for person in people]
+
+
+def _audit_list(user, action: str, people, **details) -> None:
+    """Audit a page listing people: which list, how it was filtered, and exactly whose rows were shown (by id)."""
+    record_event(user, action, object_type="person", details={**details, "people": _ids(people)})
+
+
+def _access_offered(user, person: m.Person) -> dict:
+    """For someone outside the user's scope: what the user may do to reach the record, without who it is."""
+    return {"pk": person.pk, "may_break_glass": access.may_break_glass(user, person),
+            "may_see_summary": access.emergency_summary_basis(user, person) is not None}
+
+
 # --- find and add ------------------------------------------------------------------------------------------------
 
 
@@ -68,19 +96,25 @@ def _can_edit(user, section) -> bool:
 def find_person(request: HttpRequest) -> HttpResponse:
     """Search by NHS number, or last name and date of birth. POST, so identifiers never appear in a URL."""
     form = f.FindPersonForm(request.POST or None)
-    results = None
+    results = others = None
     if request.method == "POST" and form.is_valid():
-        number = "".join(ch for ch in form.cleaned_data["nhs_number"] if ch not in " -")
+        number = form.cleaned_data["nhs_number"]
         if number:
             people = m.Person.objects.filter(nhs_number=number)
         else:
             people = m.Person.objects.filter(family_name__iexact=form.cleaned_data["family_name"].strip(),
                                              date_of_birth=form.cleaned_data["date_of_birth"])
-        results = list(people.select_related("practice", "entry")[:20])
+        matches = list(people.select_related("practice__parent", "entry").prefetch_related(CARE_TEAM)[:20])
+        # Only people the user already has access to are shown; anyone else is shown only as a way to get access,
+        # so a search is not a way to learn who is on the register, born when, at which practice.
+        results = [p for p in matches if access.record_access_basis(request.user, p) is not None]
+        others = [_access_offered(request.user, p) for p in matches if p not in results]
+        # The terms typed are not kept (they are identifiers): the people they matched are.
         record_event(request.user, "register.search", object_type="person",
-                     details={"by": "nhs_number" if number else "name_and_birth_date", "results": len(results)})
-    return render_form_page(request, "register/find.jinja", form, status=200, page_title="Find a person",
-                            results=results,
+                     details={"by": "nhs_number" if number else "name_and_birth_date", "matched": _ids(matches),
+                              "shown": _ids(results)})
+    return render_form_page(request, "register/find.jinja", form, page_title="Find a person",
+                            results=results, others=others,
                             may_add=request.user.has_permission(Permission.ADD_TO_REGISTER))
 
 
@@ -96,7 +130,7 @@ def add_person_page(request: HttpRequest, *, initial_person: dict, initial_entry
     person_form = f.PersonForm(data, prefix="person", initial=initial_person)
     entry_form = f.NewEntryForm(data, prefix="entry", initial=initial_entry or {})
     confirm_form = f.ConfirmDuplicateForm(data)
-    possible_duplicates = []
+    possible_duplicates, duplicate, hidden_duplicates = [], None, 0
     if request.method == "POST" and person_form.is_valid() and entry_form.is_valid() and confirm_form.is_valid():
         entry = {k: v for k, v in entry_form.cleaned_data.items() if k != "review_date"}
         try:
@@ -109,10 +143,19 @@ def add_person_page(request: HttpRequest, *, initial_person: dict, initial_entry
                 if on_added is not None:
                     on_added(person)
         except actions.DuplicatePerson as error:
-            person_form.add_error("nhs_number", error.messages)
+            existing = error.existing
+            if access.record_access_basis(request.user, existing) is not None:
+                duplicate = {"pk": existing.pk, "in_scope": True}
+                person_form.add_error("nhs_number", error.messages)
+            else:
+                duplicate = {**_access_offered(request.user, existing), "in_scope": False}
+                person_form.add_error("nhs_number", "A record for this person may already exist.")
+            _audit_duplicate(request.user, "nhs_number", [existing], shown=[existing] if duplicate["in_scope"] else [])
         except actions.PossibleDuplicate as error:
-            possible_duplicates = error.matches
+            possible_duplicates = [p for p in error.matches if access.record_access_basis(request.user, p) is not None]
+            hidden_duplicates = len(error.matches) - len(possible_duplicates)
             confirm_form.add_error("confirm_different_person", error.messages)
+            _audit_duplicate(request.user, "name_and_birth_date", error.matches, shown=possible_duplicates)
         except ValidationError as error:
             apply_action_errors(person_form, error)
         else:
@@ -121,8 +164,15 @@ def add_person_page(request: HttpRequest, *, initial_person: dict, initial_entry
     errors = error_list(person_form) + error_list(entry_form) + error_list(confirm_form) if data else []
     return render(request, "register/add.jinja", {
         "page_title": "Add a person to the register", "person_form": person_form, "entry_form": entry_form,
-        "confirm_form": confirm_form, "possible_duplicates": possible_duplicates, "form_errors": errors, **context,
+        "confirm_form": confirm_form, "possible_duplicates": possible_duplicates,
+        "hidden_duplicates": hidden_duplicates, "duplicate": duplicate, "form_errors": errors, **context,
     }, status=400 if errors else 200)
+
+
+def _audit_duplicate(user, kind: str, matches, *, shown) -> None:
+    # Written after the add's transaction has rolled back, so it is kept.
+    record_event(user, "register.duplicate_found", object_type="person",
+                 details={"kind": kind, "matched": _ids(matches), "shown": _ids(shown)})
 
 
 def _default_practice(user) -> Organisation | None:
@@ -204,10 +254,15 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     spec = SECTIONS[section]
-    if not _can_edit(request.user, spec):
-        raise PermissionDenied(f"Only clinicians can change the {spec.title.lower()} section.")
     person = load_person(pk)
-    if access.record_access_basis(request.user, person) is None:
+    if not _can_edit(request.user, spec):
+        raise refuse(request.user, f"Only clinicians can change the {spec.title.lower()} section.",
+                     action="record.update_refused", object_type="person", object_id=person.pk,
+                     details={"section": section, "reason": "not_permitted"})
+    # The edit page shows the section's content, so opening it is a view of the record like any other.
+    try:
+        actions.open_record(request.user, person, what=f"edit:{section}")
+    except PermissionDenied:
         return _refused(request, person, "record")
     state = _states(person)[section]
     form_class, formset_class = f.SECTION_FORMS[section]
@@ -217,8 +272,12 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     conflict = None
     status = 200
     if request.method == "POST":
-        expected = int(request.POST.get("expected_version", "-1") or -1)
-        if form.is_valid() and (formset is None or formset.is_valid()):
+        expected = _expected_version(request)
+        if expected is None:
+            form.add_error(None, "The page was out of date or incomplete. Go back to the record, open this section "
+                                 "again and make your changes.")
+            status = 400
+        elif form.is_valid() and (formset is None or formset.is_valid()):
             details = {k: v for k, v in form.cleaned_data.items() if k != "review_date"} if spec.singleton_model \
                 else None
             items = _items(formset) if formset is not None else None
@@ -266,7 +325,8 @@ def _list_initial(person, spec) -> list[dict]:
     if spec.list_model is None:
         return []
     form_fields = list(f.SECTION_FORMS[spec.name][1].form.base_fields)
-    return [forms_model_to_dict(row, fields=form_fields) for row in getattr(person, spec.list_related_name).all()]
+    return [{**forms_model_to_dict(row, fields=form_fields), "id": row.pk}
+            for row in getattr(person, spec.list_related_name).all()]
 
 
 def _items(formset) -> list[dict]:
@@ -300,9 +360,11 @@ def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     person = load_person(pk)
+    expected = _expected_version(request)
+    if expected is None:
+        raise BadRequest("The page was out of date or incomplete.")
     try:
-        actions.mark_reviewed(request.user, person, section,
-                              expected_version=int(request.POST.get("expected_version", "-1") or -1))
+        actions.mark_reviewed(request.user, person, section, expected_version=expected)
     except actions.EditConflict as error:
         messages.error(request, str(error))
     else:
@@ -328,9 +390,9 @@ def access_report(request: HttpRequest, pk) -> HttpResponse:
 
 EVENT_DESCRIPTIONS = {
     "record.view": "Viewed", "record.view_refused": "Was refused access to", "record.update": "Changed",
-    "record.update_refused": "Was refused a change to",
     "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
     "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
+    "record.update_refused": "Was refused a change to", "record.review_refused": "Was refused a review of",
 }
 
 
@@ -340,9 +402,13 @@ def describe_event(event: AuditEvent) -> str:
     what = event.details.get("what") or event.details.get("section") or ""
     if event.action == "register.add":
         return verb
-    what = {"record": "the record", "emergency_summary": "the emergency summary",
-            "access_report": "this access report"}.get(what, SECTIONS[what].title.lower() if what in SECTIONS
-                                                          else what.replace("history:", "the history of "))
+    prefix, _, section = what.partition(":")
+    if section in SECTIONS and prefix in ("history", "edit"):
+        what = {"history": "the history of ", "edit": "for editing: "}[prefix] + SECTIONS[section].title
+    else:
+        what = {"record": "the record", "emergency_summary": "the emergency summary",
+                "access_report": "this access report"}.get(what, SECTIONS[what].title.lower() if what in SECTIONS
+                                                              else what)
     return f"{verb} {what}".strip()
 
 
@@ -366,6 +432,8 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
     if show == "unreviewed":
         grants = grants.filter(reviewed_at__isnull=True)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    _audit_list(request.user, "register.view_break_glass_reviews", [grant.person for grant in page],
+                show="unreviewed" if show == "unreviewed" else "all", page=page.number)
     return render(request, "register/break_glass_review.jinja", {
         "page_title": "Break-glass access to review", "page": page, "show": show,
         "form": f.BreakGlassReviewForm(),
@@ -426,6 +494,7 @@ def _filtered_register(request: HttpRequest):
 def register_list(request: HttpRequest) -> HttpResponse:
     form, people = _filtered_register(request)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
+    _audit_list(request.user, "register.view_list", page, filters=_filters(form), page=page.number)
     return render(request, "register/register_list.jinja", {
         "page_title": "Palliative care register", "form": form, "page": page,
         "prevalence": _prevalence(request.user),
@@ -433,6 +502,11 @@ def register_list(request: HttpRequest) -> HttpResponse:
         "may_import": request.user.has_permission(Permission.ADD_TO_REGISTER),
         "query": request.GET.urlencode(),
     })
+
+
+def _filters(form) -> dict:
+    # The filter form's choices only: anything else in the query string is ignored, so it is not logged either.
+    return {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
 
 
 def _prevalence(user) -> list[dict]:
@@ -458,7 +532,7 @@ def _prevalence(user) -> list[dict]:
 @permission_required(Permission.EXPORT_REGISTER)
 def register_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as CSV, for authorised roles; the export itself is audited."""
-    _, people = _filtered_register(request)
+    form, people = _filtered_register(request)
     people = list(people)
     rows = []
     for person in people:
@@ -475,7 +549,7 @@ def register_export(request: HttpRequest) -> HttpResponse:
         "nhs_number", "given_name", "family_name", "date_of_birth", "practice_code", "status", "date_added",
         "prognosis", "main_diagnosis", "acp_recorded", "preferred_place_of_death"], rows)
     record_event(request.user, "register.export_csv", object_type="register",
-                 details={"rows": len(people), "filters": {k: v for k, v in request.GET.items() if k != "page"}})
+                 details={"rows": len(people), "filters": _filters(form), "people": _ids(people)})
     return response
 
 
@@ -514,6 +588,7 @@ def worklists(request: HttpRequest) -> HttpResponse:
     if chosen not in WORKLISTS:
         chosen = "review_overdue"
     page = Paginator(active.filter(filters[chosen]), 50).get_page(request.GET.get("page"))
+    _audit_list(request.user, "register.view_worklist", page, worklist=chosen, page=page.number)
     return render(request, "register/worklists.jinja", {
         "page_title": "Worklists", "worklists": WORKLISTS, "counts": counts, "chosen": chosen, "page": page,
     })

@@ -162,3 +162,16 @@ def test_empty_state_before_the_pipeline_runs(client, db, analyst):
     assert "No outcomes have been calculated yet" in client.get(reverse("dashboards:overview")).content.decode()
     assert "No outcomes have been calculated yet" in client.get(
         reverse("dashboards:equity-audit")).content.decode()
+
+
+@pytest.mark.parametrize(("lower", "upper"), [(None, None), (0.5, None), (float("nan"), float("nan"))])
+def test_an_inequality_without_an_interval_is_shown_without_one(client, loaded, analyst, lower, upper):
+    m.Inequality.objects.update(sii=1.5, sii_lower_95=lower, sii_upper_95=upper)
+    client.force_login(analyst)
+    response = client.get(reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Slope index of inequality across deprivation quintiles: <strong>1.5</strong>" in page
+    assert "(no confidence interval: too few quintiles have values)" in page
+    assert "CI nan" not in page
+    assert client.get(reverse("dashboards:equity-audit")).status_code == 200

@@ -122,3 +122,24 @@ def no_identifiers_in_audit(db):
                     assert value not in text, f"{event.action} mentions {value!r}"
 
     return check
+
+
+@pytest.fixture
+def add_form(orgs, next_nhs_number):
+    """A function returning the add-to-register page's POST data for a new person at the practice."""
+
+    def make(**person) -> dict[str, str]:
+        born = person.pop("date_of_birth", date(1940, 3, 14))
+        data = {
+            "person-nhs_number": next_nhs_number(), "person-given_name": "Ada", "person-family_name": "Pageperson",
+            "person-sex": "female", "person-ethnicity": "Z", "person-postcode": "LE1 1AA",
+            "person-practice": str(orgs["practice"].pk),
+            "person-date_of_birth[day]": str(born.day), "person-date_of_birth[month]": str(born.month),
+            "person-date_of_birth[year]": str(born.year),
+            "entry-identification_route": "clinician", "entry-prognosis": "months", "entry-main_diagnosis": "cancer",
+            "entry-consent_to_share": "given",
+        }
+        data.update({f"person-{key}": value for key, value in person.items()})
+        return data
+
+    return make
