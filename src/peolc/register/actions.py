@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from peolc import nhs_number
 from peolc.core.actions import require_permission
-from peolc.core.audit import RecordedRefusal, record_event
+from peolc.core.audit import RecordedRefusal, record_event, refuse
 from peolc.core.models import Organisation, OrganisationType, User
 from peolc.core.permissions import Permission
 from peolc.register import access, summary
@@ -40,8 +40,9 @@ class EditConflict(Exception):
         )
 
 
-class RelationshipChangeRefused(PermissionDenied):
-    """An edit under break-glass would change who has a relationship with the person."""
+class RelationshipChangeRefused(RecordedRefusal):
+    """An edit under break-glass would change who has a relationship with the person (``update_section`` audits
+    it before the refusal leaves the action)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -110,9 +111,8 @@ def open_record(actor: User, person: m.Person, *, what: str = "record") -> str:
     """Check ``actor`` may open ``person``'s full record, audit the view, and return the basis of access."""
     basis = access.record_access_basis(actor, person)
     if basis is None:
-        record_event(actor, "record.view_refused", object_type="person", object_id=_person_ref(person),
-                     details={"what": what})
-        raise PermissionDenied("You do not have a care relationship with this person.")
+        raise refuse(actor, "You do not have a care relationship with this person.", action="record.view_refused",
+                     object_type="person", object_id=_person_ref(person), details={"what": what})
     grant = access.active_break_glass(actor, person) if basis == access.BREAK_GLASS else None
     record_event(actor, "record.view", object_type="person", object_id=_person_ref(person),
                  reason=grant.reason if grant else "", details={"what": what, "basis": basis})
@@ -123,9 +123,8 @@ def open_emergency_summary(actor: User, person: m.Person) -> str:
     """Check ``actor`` may open ``person``'s emergency summary, audit the view, and return the basis."""
     basis = access.emergency_summary_basis(actor, person)
     if basis is None:
-        record_event(actor, "record.view_refused", object_type="person", object_id=_person_ref(person),
-                     details={"what": "emergency_summary"})
-        raise PermissionDenied("You cannot open this person's emergency summary.")
+        raise refuse(actor, "You cannot open this person's emergency summary.", action="record.view_refused",
+                     object_type="person", object_id=_person_ref(person), details={"what": "emergency_summary"})
     grant = access.active_break_glass(actor, person) if basis == access.BREAK_GLASS else None
     record_event(actor, "record.view", object_type="person", object_id=_person_ref(person),
                  reason=grant.reason if grant else "", details={"what": "emergency_summary", "basis": basis})
@@ -194,9 +193,8 @@ def review_break_glass(actor: User, grant: m.BreakGlassAccess, outcome: str, not
     elif not break_glass_in_review_scope(actor).filter(pk=grant.pk).exists():
         refusal = "This break-glass access is outside your organisation."
     if refusal:
-        record_event(actor, "record.break_glass_review_refused", object_type="person",
+        raise refuse(actor, refusal, action="record.break_glass_review_refused", object_type="person",
                      object_id=_person_ref(grant.person), details={"break_glass_id": grant.pk, "refusal": refusal})
-        raise PermissionDenied(refusal)
     if outcome not in {"appropriate", "inappropriate"}:
         raise ValidationError({"review_outcome": "Choose whether the access was appropriate."})
     with transaction.atomic():
@@ -422,11 +420,18 @@ def _close_entry_on_death(actor: User, person: m.Person, today: date, basis: dic
 
 
 @_audits_refusal("record.review_refused")
-def mark_reviewed(actor: User, person: m.Person, section_name: str, *, expected_version: int) -> m.RecordSection:
-    """A clinician confirms the current version of a section someone else entered."""
+def mark_reviewed(actor: User, person: m.Person, section_name: str, *,
+                  expected_version: int | None) -> m.RecordSection:
+    """A clinician confirms the current version of a section someone else entered.
+
+    ``expected_version`` is the version the clinician saw; None (a page that sent none) is refused as out of date,
+    once the actor is known to be allowed to review at all.
+    """
     section = SECTIONS[section_name]
     require_permission(actor, Permission.RECORD_CLINICAL_DECISION)
     basis = _require_edit(actor, person, section)
+    if expected_version is None:
+        raise ValidationError("The page was out of date or incomplete. Open the record again to review it.")
     with transaction.atomic():
         state = _lock_state(person, section.name)
         if state.version != expected_version:

@@ -266,7 +266,8 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
         return _refused(request, person, "record")
     state = _states(person)[section]
     form_class, formset_class = f.SECTION_FORMS[section]
-    data = request.POST or None
+    # An empty POST is still a submission: bound, so it gets its errors rather than a blank form.
+    data = request.POST if request.method == "POST" else None
     form = _details_form(form_class, data, person, section, state)
     formset = formset_class(data, prefix="items", initial=_list_initial(person, spec)) if formset_class else None
     conflict = None
@@ -360,11 +361,10 @@ def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     person = load_person(pk)
-    expected = _expected_version(request)
-    if expected is None:
-        raise BadRequest("The page was out of date or incomplete.")
     try:
-        actions.mark_reviewed(request.user, person, section, expected_version=expected)
+        actions.mark_reviewed(request.user, person, section, expected_version=_expected_version(request))
+    except ValidationError as error:
+        raise BadRequest(" ".join(error.messages)) from error
     except actions.EditConflict as error:
         messages.error(request, str(error))
     else:

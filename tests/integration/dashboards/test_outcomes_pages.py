@@ -166,7 +166,8 @@ def test_empty_state_before_the_pipeline_runs(client, db, analyst):
 
 @pytest.mark.parametrize(("lower", "upper"), [(None, None), (0.5, None), (float("nan"), float("nan"))])
 def test_an_inequality_without_an_interval_is_shown_without_one(client, loaded, analyst, lower, upper):
-    m.Inequality.objects.update(sii=1.5, sii_lower_95=lower, sii_upper_95=upper)
+    # No quintile hidden, so the analyst may see the index (withholding it is tested elsewhere).
+    m.Inequality.objects.update(sii=1.5, sii_lower_95=lower, sii_upper_95=upper, any_quintile_suppressed=False)
     client.force_login(analyst)
     response = client.get(reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"]))
     page = response.content.decode()

@@ -54,6 +54,13 @@ def test_a_malformed_expected_version_on_an_edit_is_a_400_and_nothing_is_saved(c
     assert not hasattr(Person.objects.get(pk=person.pk), "preferences")
 
 
+def test_an_empty_submission_of_an_edit_page_is_a_400_not_a_server_error(client, users, person):
+    client.force_login(users["gp"])
+    response = client.post(reverse("register:edit-section", args=[person.pk, "preferences"]), {})
+    assert response.status_code == 400
+    assert "The page was out of date" in response.content.decode()
+
+
 @pytest.mark.parametrize("version", ["abc", ""])
 def test_a_malformed_expected_version_on_a_review_is_a_400(client, users, person, version):
     client.force_login(users["gp"])
