@@ -34,3 +34,18 @@ def test_unlisted_extra_fields_never_reach_the_log():
     assert "9990000018" not in serialised
     assert "Jane Doe" not in serialised
     assert entry["status"] == 200
+
+
+def test_an_exception_carrying_an_nhs_number_or_a_database_key_is_logged_without_them():
+    try:
+        raise ValueError('duplicate key value violates unique constraint\nDETAIL:  Key (nhs_number)=(9990000018) '
+                         'already exists. Also typed as 999 000 0026 and 999-000-0034.')
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("peolc.test", logging.ERROR, __file__, 1, "unhandled for 9990000042", None,
+                                   sys.exc_info())
+    serialised = json.dumps(_format(record))
+    for number in ("9990000018", "999 000 0026", "999-000-0034", "9990000042"):
+        assert number not in serialised
+    assert "Key (nhs_number)=([redacted])" in serialised
