@@ -393,6 +393,7 @@ EVENT_DESCRIPTIONS = {
     "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
     "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
     "record.update_refused": "Was refused a change to", "record.review_refused": "Was refused a review of",
+    "record.break_glass_page": "Opened the emergency access (break-glass) page for",
 }
 
 
@@ -415,6 +416,9 @@ def describe_event(event: AuditEvent) -> str:
 @permission_required(Permission.BREAK_GLASS)
 def break_glass(request: HttpRequest, pk) -> HttpResponse:
     person = get_object_or_404(m.Person.objects.select_related("practice", "entry"), pk=pk)
+    if request.method == "GET":
+        # The page names the person's practice and whether they declined sharing: opening it is audited too.
+        record_event(request.user, "record.break_glass_page", object_type="person", object_id=person.pk)
     return form_view(
         request, f.BreakGlassForm(request.POST or None), "register/break_glass.jinja",
         save=lambda data: actions.break_glass(request.user, person, data["reason"],

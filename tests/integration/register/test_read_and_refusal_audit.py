@@ -181,3 +181,10 @@ def test_the_break_glass_review_list_audits_whose_grants_were_shown(client, user
     event = _last("register.view_break_glass_reviews")
     assert event.actor_username == "reviewer"
     assert event.details["people"] == [str(person.pk)]
+
+
+def test_opening_the_break_glass_page_is_audited(client, users, person):
+    client.force_login(users["hospital"])
+    assert client.get(reverse("register:break-glass", args=[person.pk])).status_code == 200
+    event = _last("record.break_glass_page")
+    assert (event.actor_username, event.object_id) == (users["hospital"].username, str(person.pk))
