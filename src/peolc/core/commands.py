@@ -185,6 +185,7 @@ def run_load(args: argparse.Namespace) -> int:
     from django.utils import timezone
     from django.utils.module_loading import import_string
 
+    from peolc.analytics.contract import OutputContractError
     from peolc.core.actions.organisations import load_organisations
     from peolc.core.demo import create_demo_users
     from peolc.core.loading import organisation_rows
@@ -208,7 +209,11 @@ def run_load(args: argparse.Namespace) -> int:
     directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir)
     print("Directory: " + ", ".join(f"{v:,} {k}" for k, v in directory.items()) + ".")
     for name, loader in OUTPUT_LOADERS:
-        counts = import_string(loader)(Path(args.outputs), data_dir)
+        try:
+            counts = import_string(loader)(Path(args.outputs), data_dir)
+        except OutputContractError as error:
+            print(f"peolc load: {error}", file=sys.stderr)
+            return 1
         print(f"{name}: " + (", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) if counts
                              else f"no outputs in {args.outputs} (run peolc pipeline run)"))
     return 0

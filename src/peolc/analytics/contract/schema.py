@@ -20,6 +20,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "date": pa.date32(),
     "bool": pa.bool_(),
     "list<string>": pa.list_(pa.string()),
+    "list<int64>": pa.list_(pa.int64()),
 }
 
 

@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from peolc.analytics.contract.codes import VALUE_CHECKS
+from peolc.analytics.contract.outputs import OUTPUTS_BY_NAME
 from peolc.analytics.contract.schema import Column, Table
 from peolc.analytics.contract.tables import TABLES, TABLES_BY_NAME
 
@@ -72,6 +73,8 @@ def _type_matches(expected: str, actual: pa.DataType) -> bool:
         return pa.types.is_boolean(actual)
     if expected == "list<string>":
         return (pa.types.is_list(actual) or pa.types.is_large_list(actual)) and _is_string_type(actual.value_type)
+    if expected == "list<int64>":
+        return (pa.types.is_list(actual) or pa.types.is_large_list(actual)) and pa.types.is_integer(actual.value_type)
     raise ValueError(f"unknown logical type {expected}")
 
 
@@ -361,3 +364,40 @@ def validate_directory(
         _remember_keys(spec, data, usable, keys)
         del data
     return report
+
+
+class OutputContractError(ValueError):
+    """A pipeline output that departs from its declaration; the message names the file, column and problem."""
+
+
+def check_output(name: str, data: pa.Table, path: Path | str, max_rows: int = 5) -> None:
+    """Raise ``OutputContractError`` unless ``data``, read from ``path``, matches the output ``name``'s declaration.
+
+    Columns the declaration does not list are allowed (a newer pipeline may add some); every declared column must
+    be there with its type, nulls only where declared, values in range and in the allowed set, keys unique.
+    """
+    spec = OUTPUTS_BY_NAME[name]
+    problems: list[Problem] = []
+    usable = _check_columns(spec, data, problems, max_rows)
+    _check_unique(spec, data, usable, problems, max_rows)
+    _check_date_order(spec, data, usable, problems, max_rows)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    if errors:
+        raise OutputContractError(
+            f"{path} does not match the pipeline output contract (docs/pipeline-outputs.md): " + "; ".join(errors)
+        )
+
+
+def read_output(out_dir: Path | str, name: str) -> pa.Table:
+    """Read the pipeline output ``<out_dir>/<name>.parquet`` after checking it against its declaration.
+
+    Raises ``OutputContractError`` naming the file, column and problem when it departs from the contract, or when
+    it cannot be read.
+    """
+    path = Path(out_dir) / f"{name}.parquet"
+    try:
+        data = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise OutputContractError(f"{path}: unreadable pipeline output: {error}") from error
+    check_output(name, data, path)
+    return data
