@@ -27,13 +27,16 @@ def _coding_text(col: Column) -> str:
     return "; ".join(parts)
 
 
-def _table_markdown(spec: Table) -> list[str]:
+def _table_markdown(spec: Table, *, output: bool = False) -> list[str]:
     """A table's section: description, facts, one row per column and its checks."""
     lines = [f"## `{spec.name}`", "", spec.description, ""]
     facts = [f"Source: {spec.source}."]
     if spec.primary_key:
         facts.append(f"Key: `{', '.join(spec.primary_key)}`.")
-    facts.append("Required." if spec.required else "Optional (kept apart from the analytic tables).")
+    if output:
+        facts.append("Always written." if spec.required else "Written only when its inputs are supplied.")
+    else:
+        facts.append("Required." if spec.required else "Optional (kept apart from the analytic tables).")
     lines += [" ".join(facts), ""]
     lines += ["| Column | Type | Null | Meaning | Coding / values |", "|---|---|---|---|---|"]
     for col in spec.columns:
@@ -102,5 +105,5 @@ def outputs_markdown() -> str:
         "",
     ]
     for spec in OUTPUTS:
-        lines += _table_markdown(spec)
+        lines += _table_markdown(spec, output=True)
     return "\n".join(lines).rstrip() + "\n"

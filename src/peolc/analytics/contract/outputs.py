@@ -354,6 +354,37 @@ OUTPUTS: tuple[Table, ...] = (
         ),
         date_order=(("period_start", "period_end"),),
     ),
+    Table(
+        "practice_list_sizes",
+        "People registered with each practice at the reference date: the list size the web half shows for it.",
+        "population step (`peolc.analytics.population`)",
+        (
+            Column("practice_code", "string", "The practice.", coding="ODS"),
+            Column("list_size", "int64", "People registered on the reference date.", minimum=0),
+        ),
+        primary_key=("practice_code",),
+    ),
+    Table(
+        "area_need",
+        "Each LSOA with a postcode, for the directory's gap map: where it is, whose it is, its people, deaths and "
+        "palliative need (Etkind et al. 2017 causes of death in the 12 months up to the latest death). Written "
+        "only when the ICS supplies `postcodes`.",
+        "population step (`peolc.analytics.population`)",
+        (
+            Column("lsoa_code", "string", "The LSOA.", coding="LSOA"),
+            Column("pcn_code", "string", "PCN most of its living residents are registered with (lowest code on a tie).",
+                   coding="ODS", nullable=True),
+            Column("locality_code", "string", "That PCN's locality.", coding="ODS", nullable=True),
+            Column("latitude", "float64", "Mean latitude of its postcodes (WGS84).", minimum=49.0, maximum=61.0),
+            Column("longitude", "float64", "Mean longitude of its postcodes (WGS84).", minimum=-9.0, maximum=2.0),
+            Column("population", "int64", "Residents in the extract who have not died.", minimum=0),
+            Column("deaths", "int64", "Deaths of residents in the 12 months up to the latest death.", minimum=0),
+            Column("palliative_need", "int64", "Of those deaths, from a cause indicating palliative care need.",
+                   minimum=0),
+        ),
+        primary_key=("lsoa_code",),
+        required=False,
+    ),
 )
 
 OUTPUTS_BY_NAME: dict[str, Table] = {t.name: t for t in OUTPUTS}
