@@ -184,10 +184,10 @@ GSF_WEEKS_LEAD_DAYS = (7, 30)
 DS1500_CODED_SHARE = 0.4
 GSF_MDT_PER_YEAR = 6.0
 SYMPTOM_SCORES_PER_YEAR = 4.0
-# Palliative care problem severity score: mean 9 far from death falling to 3 at death over the last 90 days, SD 1.5,
+# Palliative care problem severity score: mean 3 when death is 90 days or more away, rising to 9 at death, SD 1.5,
 # on its 0–12 scale; phase of illness 4 (dying) in the last week, 3 (deteriorating) in the last 60 days, else 1.
-PCPSS_FAR_FROM_DEATH = 9
-PCPSS_FALL_TO_DEATH = 6
+PCPSS_AT_DEATH = 9
+PCPSS_RISE_TO_DEATH = 6
 PCPSS_DAYS = 90.0
 PCPSS_SD = 1.5
 PCPSS_MAX = 12
@@ -852,8 +852,8 @@ class ChunkBuilder:
         rep, day_m = _spread(rng, added, end, GSF_MDT_PER_YEAR)
         gp.add(rel=rel[rep], day=day_m, code=np.full(rep.size, _s(codes.GSF_MDT)), value=np.full(rep.size, np.nan))
         rep, day_s = _spread(rng, added, end, SYMPTOM_SCORES_PER_YEAR)
-        near = np.clip((death[rep] - day_s) / PCPSS_DAYS, 0, 1)
-        mean_score = PCPSS_FAR_FROM_DEATH - PCPSS_FALL_TO_DEATH * near
+        distance = np.clip((death[rep] - day_s) / PCPSS_DAYS, 0, 1)
+        mean_score = PCPSS_AT_DEATH - PCPSS_RISE_TO_DEATH * distance
         score = np.clip(np.round(mean_score + rng.normal(0, PCPSS_SD, rep.size)), 0, PCPSS_MAX)
         gp.add(rel=rel[rep], day=day_s, code=np.full(rep.size, _s(codes.PCPSS)), value=score)
         to_death = death[rep] - day_s
