@@ -153,7 +153,9 @@ def identification_outputs(tmp_path):
     ])
     _write_parquet(out, "register_prevalence", [
         {"level": level, "org_code": code, "list_size": size, "on_register": reg, "candidates": cand,
-         "expected_deaths_12m": expected, "observed_deaths_prior_year": deaths}
+         "expected_deaths_12m": expected, "observed_deaths_prior_year": deaths,
+         "register_prevalence_pct": 100 * reg / size, "expected_deaths_pct": 100 * expected / size,
+         "register_to_expected_ratio": reg / expected, "register_to_prior_deaths_ratio": reg / deaths}
         for level, code, size, reg, cand, expected, deaths in [
             ("practice", "Y99001", 5000, 30, 2, 45.5, 48), ("practice", "Y99002", 4000, 5, 1, 30.0, 3),
             ("pcn", "U99001", 9000, 35, 3, 75.5, 51)]

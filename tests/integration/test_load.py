@@ -30,9 +30,17 @@ def tiny_ics(tmp_path_factory):
     return out
 
 
-def test_load_brings_in_organisations_demo_users_and_the_register(db, settings, tiny_ics, capsys):
+@pytest.fixture(scope="module")
+def tiny_outputs(tiny_ics, tmp_path_factory):
+    """The population step's outputs: practices' list sizes and neighbourhood need."""
+    out = tmp_path_factory.mktemp("outputs")
+    assert main(["pipeline", "run", "--data", str(tiny_ics), "--out", str(out), "--steps", "population"]) == 0
+    return out
+
+
+def test_load_brings_in_organisations_demo_users_and_the_register(db, settings, tiny_ics, tiny_outputs, capsys):
     settings.DEMO_MODE = True
-    assert main(["load", "--data", str(tiny_ics)]) == 0
+    assert main(["load", "--data", str(tiny_ics), "--outputs", str(tiny_outputs)]) == 0
     snapshot = pq.read_table(tiny_ics / "register_snapshot.parquet")
     assert Organisation.objects.count() == pq.read_table(tiny_ics / "organisations.parquet").num_rows
     assert Person.objects.count() == snapshot.num_rows > 0
@@ -68,6 +76,20 @@ def test_load_refuses_files_that_break_the_contract(db, tiny_ics, tmp_path, caps
     pq.write_table(table.set_column(1, "nhs_number", [["1234567890"] * table.num_rows]), broken / "identifiers.parquet")
     assert main(["load", "--data", str(broken)]) == 1
     assert "identifiers.nhs_number" in capsys.readouterr().err
+    assert not Organisation.objects.exists()
+    assert not Person.objects.exists()
+
+
+def test_load_refuses_a_pipeline_output_that_breaks_its_declaration_and_loads_nothing(
+        db, tiny_ics, tiny_outputs, tmp_path, capsys):
+    broken = tmp_path / "outputs"
+    broken.mkdir()
+    sizes = pq.read_table(tiny_outputs / "practice_list_sizes.parquet")
+    pq.write_table(sizes.drop_columns(["list_size"]), broken / "practice_list_sizes.parquet")
+    assert main(["load", "--data", str(tiny_ics), "--outputs", str(broken)]) == 1
+    error = capsys.readouterr().err
+    assert str(broken / "practice_list_sizes.parquet") in error
+    assert "practice_list_sizes.list_size: missing column" in error
     assert not Organisation.objects.exists()
     assert not Person.objects.exists()
 

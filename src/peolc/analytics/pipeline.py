@@ -25,6 +25,7 @@ from peolc.analytics.contract import TABLES
 STEPS: dict[str, str] = {
     "identification": "peolc.analytics.identification",
     "indicators": "peolc.analytics.indicators",
+    "population": "peolc.analytics.population",
 }
 
 

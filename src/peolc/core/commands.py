@@ -193,14 +193,25 @@ def run_load(args: argparse.Namespace) -> int:
     from django.utils import timezone
     from django.utils.module_loading import import_string
 
+    from peolc.analytics.contract import OutputContractError, read_output
     from peolc.core.actions.organisations import load_organisations
     from peolc.core.demo import create_demo_users
     from peolc.core.loading import organisation_rows
     from peolc.directory.loading import load_demo_directory, load_directory_data
     from peolc.register.loading import load_register
 
+    # Every pipeline output a loader reads is checked before anything is written, so a bad one loads nothing.
+    outputs = Path(args.outputs)
+    loaders = ["peolc.core.loading", "peolc.directory.loading", *(path.rsplit(".", 1)[0] for _, path in OUTPUT_LOADERS)]
     try:
-        organisations = load_organisations(organisation_rows(data_dir), system_actor="peolc load")
+        for name in (name for module in loaders for name in import_string(f"{module}.OUTPUTS")):
+            if (outputs / f"{name}.parquet").exists():
+                read_output(outputs, name)
+    except OutputContractError as error:
+        print(f"peolc load: {error}", file=sys.stderr)
+        return 1
+    try:
+        organisations = load_organisations(organisation_rows(data_dir, outputs), system_actor="peolc load")
     except ValidationError as error:
         print(f"peolc load: {data_dir / 'organisations.parquet'}: {'; '.join(error.messages)}", file=sys.stderr)
         return 1
@@ -213,10 +224,10 @@ def run_load(args: argparse.Namespace) -> int:
     # what the sources hold, marked imported and not reviewed.
     register = load_register(data_dir, today=timezone.localdate(), demo=settings.DEMO_MODE)
     print(f"Register: {register['people']} people loaded.")
-    directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir)
+    directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir, outputs)
     print("Directory: " + ", ".join(f"{v:,} {k}" for k, v in directory.items()) + ".")
     for name, loader in OUTPUT_LOADERS:
-        counts = import_string(loader)(Path(args.outputs), data_dir)
+        counts = import_string(loader)(outputs, data_dir)
         print(f"{name}: " + (", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) if counts
                              else f"no outputs in {args.outputs} (run peolc pipeline run)"))
     return 0

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from peolc.analytics.contract import read_output
 
-def extract_end(data_dir: Path) -> date | None:
-    """The extract's end date from the generator's ``metadata.json``, when there is one."""
-    metadata = data_dir / "metadata.json"
-    if not metadata.exists():
-        return None
-    return date.fromisoformat(json.loads(metadata.read_text())["extract_end"])
+OUTPUTS = ("practice_list_sizes",)
 
 
-def organisation_rows(data_dir: Path) -> list[dict]:
-    """The contract's organisations, with each practice's list size at the end of the extract."""
-    as_at = extract_end(data_dir)
-    registrations = pq.read_table(
-        data_dir / "practice_registrations.parquet", columns=["practice_code", "start_date", "end_date"]
-    ).to_pylist()
-    list_sizes = Counter(
-        r["practice_code"] for r in registrations
-        if as_at is None or (r["start_date"] <= as_at and (r["end_date"] is None or r["end_date"] > as_at))
-    )
+def organisation_rows(data_dir: Path, out_dir: Path | None = None) -> list[dict]:
+    """The contract's organisations, with each practice's list size from the pipeline's ``practice_list_sizes`` in
+    ``out_dir`` (none when the pipeline has not written it)."""
+    list_sizes: dict[str, int] = {}
+    if out_dir is not None and (Path(out_dir) / "practice_list_sizes.parquet").exists():
+        list_sizes = {r["practice_code"]: r["list_size"]
+                      for r in read_output(out_dir, "practice_list_sizes").to_pylist()}
     return [
         {"code": o["code"], "name": o["name"], "type": o["type"], "parent": o["parent_code"],
          "postcode": o["postcode"] or "",

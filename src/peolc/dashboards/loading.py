@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from django.db import connection, transaction
 
+from peolc.analytics.contract import read_output
 from peolc.core.audit import record_event
 from peolc.dashboards import models as m
 
@@ -48,7 +48,7 @@ def load_outputs(out_dir: Path, data_dir: Path, *, system_actor: str = "peolc lo
     out_dir = Path(out_dir)
     if not all((out_dir / f"{name}.parquet").exists() for name in OUTPUTS):
         return None
-    periods = pq.read_table(out_dir / "indicator_periods.parquet").to_pylist()
+    periods = read_output(out_dir, "indicator_periods").to_pylist()
     order = {(p["period_type"], p["period"]): p["period_order"] for p in periods}
     with transaction.atomic():
         m.Indicator.objects.all().delete()
@@ -65,16 +65,16 @@ def load_outputs(out_dir: Path, data_dir: Path, *, system_actor: str = "peolc lo
                 definition={"json": d["definition_json"], "references": list(d["references"] or []),
                             "breakdowns": list(d["breakdowns"]), "period_types": list(d["period_types"])},
             )
-            for d in pq.read_table(out_dir / "indicator_definitions.parquet").to_pylist()
+            for d in read_output(out_dir, "indicator_definitions").to_pylist()
         ])
         m.Period.objects.bulk_create([
             m.Period(period_type=p["period_type"], period=p["period"], start=p["period_start"], end=p["period_end"],
                      order=p["period_order"]) for p in periods
         ])
-        count = _insert_values(pq.read_table(out_dir / "indicator_values.parquet"), order)
+        count = _insert_values(read_output(out_dir, "indicator_values"), order)
         inequalities = [
             m.Inequality(indicator_id=r["indicator_id"], **{f: _finite(r[f]) for f in INEQUALITY_FIELDS})
-            for r in pq.read_table(out_dir / "indicator_inequalities.parquet").to_pylist()
+            for r in read_output(out_dir, "indicator_inequalities").to_pylist()
         ]
         m.Inequality.objects.bulk_create(inequalities, batch_size=5000)
         counts = {"indicators": m.Indicator.objects.count(), "values": count, "inequalities": len(inequalities)}

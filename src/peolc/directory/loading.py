@@ -1,6 +1,7 @@
 """Loading the directory's data from the linked dataset: postcodes, neighbourhood need, and the demo directory.
 
-``load_directory_data`` suits any ICS (postcodes and need from its own contract files). ``load_demo_directory``
+``load_directory_data`` suits any ICS (postcodes from its own contract files, each neighbourhood's need from the
+pipeline's ``area_need`` output). ``load_demo_directory``
 adds a believable set of made-up services for the synthetic ICS. Both are idempotent: records have stable ids
 derived from what they describe, so re-running updates rather than duplicates.
 """
@@ -15,14 +16,15 @@ import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils import timezone
 
+from peolc.analytics.contract import read_output
 from peolc.core.audit import record_event
 from peolc.core.models import Organisation
 from peolc.directory import models as m
 from peolc.directory.actions import load_postcodes
-from peolc.directory.need import area_rows
 from peolc.directory.search import refresh_points
 from peolc.directory.taxonomy import TAXONOMY_ID
 
+OUTPUTS = ("area_need",)
 _DEMO = uuid.uuid5(TAXONOMY_ID, "demo-directory")
 WEEKDAYS = "MO,TU,WE,TH,FR"
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
@@ -32,12 +34,22 @@ def _id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(_DEMO, "/".join(parts))
 
 
-def load_directory_data(data_dir: Path, *, system_actor: str = "peolc load") -> dict[str, int]:
-    """Load the postcode directory and each LSOA's need from the contract files, when ``postcodes`` is there."""
+def load_directory_data(data_dir: Path, out_dir: Path | None = None, *, system_actor: str = "peolc load"
+                        ) -> dict[str, int]:
+    """Load the postcode directory from the contract files, when ``postcodes`` is there, and each LSOA's need from
+    the pipeline's ``area_need`` in ``out_dir``, when the pipeline has written it (the areas are kept otherwise)."""
     if not (data_dir / "postcodes.parquet").exists():
         return {"postcodes": 0, "areas": 0}
+    # The output is checked before anything is written.
+    rows = None
+    if out_dir is not None and (Path(out_dir) / "area_need.parquet").exists():
+        rows = [
+            {**row, "pcn_code": row["pcn_code"] or "", "locality_code": row["locality_code"] or ""}
+            for row in read_output(out_dir, "area_need").to_pylist()
+        ]
     count = load_postcodes(pq.read_table(data_dir / "postcodes.parquet").to_pylist(), system_actor=system_actor)
-    rows = area_rows(data_dir)
+    if rows is None:
+        return {"postcodes": count, "areas": 0}
     with transaction.atomic():
         m.Area.objects.all().delete()
         m.Area.objects.bulk_create([m.Area(**row) for row in rows], batch_size=2000)
@@ -112,12 +124,13 @@ LONG_DAYS = (EVERY_DAY, time(8), time(20), False, True)
 PHARMACY = ("MO,TU,WE,TH,FR,SA", time(9), time(18), False, False)
 
 
-def load_demo_directory(data_dir: Path, *, today: date | None = None) -> dict[str, int]:
+def load_demo_directory(data_dir: Path, out_dir: Path | None = None, *, today: date | None = None
+                        ) -> dict[str, int]:
     """Load postcodes and need, then a believable directory for the synthetic ICS's organisations.
 
     Returns counts of postcodes, areas and services.
     """
-    counts = load_directory_data(data_dir)
+    counts = load_directory_data(data_dir, out_dir)
     today = today or timezone.localdate()
     with transaction.atomic():
         b = _Builder(today)

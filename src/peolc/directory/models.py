@@ -305,8 +305,8 @@ class Postcode(models.Model):
 class Area(models.Model):
     """One LSOA as the gap map sees it: where its people are, whose they are, and how much need it has.
 
-    Built from the linked data by ``peolc load`` (see ``peolc.directory.need``); the centroid is the mean of the
-    LSOA's postcode centroids.
+    Loaded by ``peolc load`` from the pipeline's ``area_need`` (``peolc.analytics.population``); the centroid is the
+    mean of the LSOA's postcode centroids.
     """
 
     lsoa_code = models.CharField(max_length=9, primary_key=True)

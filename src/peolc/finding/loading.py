@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from django.db import transaction
 
+from peolc.analytics.contract import read_output
 from peolc.core.audit import record_event
 from peolc.core.models import Organisation
 from peolc.finding import models as m
@@ -28,7 +29,7 @@ def load_outputs(out_dir: Path, data_dir: Path, *, system_actor: str = "peolc lo
     if not all((out_dir / f"{name}.parquet").exists() for name in OUTPUTS):
         return None
     performance = json.loads((out_dir / "identification_performance.json").read_text())
-    candidates = pq.read_table(out_dir / "identification_candidates.parquet").to_pylist()
+    candidates = read_output(out_dir, "identification_candidates").to_pylist()
     wanted = {c["patient_id"] for c in candidates}
     identifiers = pq.read_table(data_dir / "identifiers.parquet")
     numbers = {r["patient_id"]: r["nhs_number"] for r in identifiers.to_pylist() if r["patient_id"] in wanted}
@@ -40,9 +41,9 @@ def load_outputs(out_dir: Path, data_dir: Path, *, system_actor: str = "peolc lo
         m.IdentificationRun.objects.all().delete()
         run = m.IdentificationRun.objects.create(
             as_at=date.fromisoformat(performance["index_date"]), performance=performance,
-            model_terms=pq.read_table(out_dir / "identification_model.parquet").to_pylist(),
-            calibration=pq.read_table(out_dir / "identification_calibration.parquet").to_pylist(),
-            summary=pq.read_table(out_dir / "identification_performance.parquet").to_pylist(),
+            model_terms=read_output(out_dir, "identification_model").to_pylist(),
+            calibration=read_output(out_dir, "identification_calibration").to_pylist(),
+            summary=read_output(out_dir, "identification_performance").to_pylist(),
         )
         rows = []
         for c in candidates:
@@ -63,12 +64,12 @@ def load_outputs(out_dir: Path, data_dir: Path, *, system_actor: str = "peolc lo
             m.PrevalenceRow(run=run, **{k: r[k] for k in ("level", "org_code", "list_size", "on_register",
                                                           "candidates", "expected_deaths_12m",
                                                           "observed_deaths_prior_year")})
-            for r in pq.read_table(out_dir / "register_prevalence.parquet").to_pylist()
+            for r in read_output(out_dir, "register_prevalence").to_pylist()
         ], batch_size=500)
         m.SegmentCount.objects.bulk_create([
             m.SegmentCount(run=run, **{k: r[k] for k in ("level", "org_code", "segment", "risk_band", "age_band",
                                                          "people", "on_register", "expected_deaths_12m")})
-            for r in pq.read_table(out_dir / "population_segments.parquet").to_pylist()
+            for r in read_output(out_dir, "population_segments").to_pylist()
         ], batch_size=1000)
         counts = {"candidates": len(rows), "prevalence_rows": run.prevalence.count(), "segments": run.segments.count()}
         record_event(None, "finding.load", object_type="identification_run", object_id=run.pk, details=counts,

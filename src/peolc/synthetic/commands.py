@@ -8,10 +8,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from peolc.analytics.contract import contract_markdown, validate_directory
+from peolc.analytics.contract import contract_markdown, outputs_markdown, validate_directory
 
 DEFAULT_OUT = "data/synthetic"
 DEFAULT_DOC = "docs/data-contract.md"
+DEFAULT_OUTPUTS_DOC = "docs/pipeline-outputs.md"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,8 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cal.add_argument("--data", default=DEFAULT_OUT, help=f"generated directory (default {DEFAULT_OUT})")
     cal.set_defaults(handler=calibration_command)
 
-    doc = subparsers.add_parser("contract-docs", help="write the data contract documentation")
-    doc.add_argument("--out", default=DEFAULT_DOC, help=f"Markdown file (default {DEFAULT_DOC})")
+    doc = subparsers.add_parser("contract-docs", help="write the data contract and pipeline outputs documentation")
+    doc.add_argument("--out", default=DEFAULT_DOC, help=f"Markdown file for the inputs (default {DEFAULT_DOC})")
+    doc.add_argument(
+        "--outputs-out",
+        default=DEFAULT_OUTPUTS_DOC,
+        help=f"Markdown file for the pipeline outputs (default {DEFAULT_OUTPUTS_DOC})",
+    )
     doc.add_argument("--check", action="store_true", help="exit 1 if the file is not up to date; write nothing")
     doc.set_defaults(handler=contract_docs_command)
 
@@ -100,17 +106,18 @@ def calibration_command(args: argparse.Namespace) -> int:
 
 
 def contract_docs_command(args: argparse.Namespace) -> int:
-    """Write (or check) the contract documentation."""
-    text = contract_markdown()
-    path = Path(args.out)
+    """Write (or check) the contract documentation: the input tables and the pipeline outputs."""
+    documents = ((Path(args.out), contract_markdown()), (Path(args.outputs_out), outputs_markdown()))
     if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
+        stale = [path for path, text in documents if not path.exists() or path.read_text(encoding="utf-8") != text]
+        for path in stale:
             print(f"{path} is out of date; run `peolc contract-docs`", file=sys.stderr)
+        if stale:
             return 1
-        print(f"{path} is up to date.")
+        print(" and ".join(str(path) for path, _ in documents) + " are up to date.")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"Wrote {path}.")
+    for path, text in documents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"Wrote {path}.")
     return 0

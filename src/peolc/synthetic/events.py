@@ -49,6 +49,152 @@ _ICD10 = tuple(
 _ICD10_INDEX = {code: i for i, code in enumerate(_ICD10)}
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Tuning constants. Unless a comment gives a published source, each was chosen so that the generated ICS meets the
+# targets that ``peolc calibration`` checks (``calibration.py``: hospital use, place of death, register measures);
+# none is a published figure itself. Rates are per person per year; ages in years; spans in days. Values "by illness
+# trajectory" follow ``codes``' order: cancer, organ failure, frailty, sudden death.
+
+LAST_YEAR_DAYS = 365
+# Deprivation multiplies activity by exp(gradient × (MID_IMD_DECILE − decile)): most deprived decile 1 uses most.
+MID_IMD_DECILE = 5.5
+
+# Deaths: contributing causes ~ Binomial(3, 0.45).
+CONTRIBUTING_CAUSES_MAX = 3
+CONTRIBUTING_CAUSE_P = 0.45
+
+# Care homes: residents who die there moved in a log-normal time before (median 500 days), not before age 60;
+# of survivors aged 75+ whose main condition is dementia or frailty, 22% live in one, having moved in at any time
+# from three years before the history starts.
+CARE_HOME_STAY_MEDIAN_DAYS = 500
+CARE_HOME_STAY_LOG_SD = 0.9
+CARE_HOME_MIN_AGE = 60
+LIVING_RESIDENT_MIN_AGE = 75
+LIVING_RESIDENT_SHARE = 0.22
+LIVING_RESIDENT_LOOKBACK_DAYS = 3 * 365
+# Knuth's multiplicative hashing constant (2^32 / golden ratio; TAOCP vol. 3, 6.4): spreads people over homes.
+_SPREAD_MULTIPLIER = 2654435761
+
+# Hospital spells.
+ADMISSION_DEPRIVATION_GRADIENT = 0.07
+MORBIDITY_RATE_STEP = 0.6  # each chronic condition, up to 4, adds 60% to the emergency admission rate
+MORBIDITY_CONDITIONS_CAP = 4
+EMERGENCY_RATE_AGES = [0, 5, 15, 45, 65, 75, 85, 95]
+EMERGENCY_RATE_PER_YEAR = [0.12, 0.05, 0.05, 0.06, 0.11, 0.2, 0.38, 0.5]
+ELECTIVE_RATE_AGES = [0, 40, 60, 75, 90]
+ELECTIVE_RATE_PER_YEAR = [0.03, 0.06, 0.12, 0.18, 0.1]
+ELECTIVE_DAY_CASE_SHARE = 0.7
+# Chemotherapy day cases for half of people with cancer, ten a year in the six months after diagnosis.
+CHEMOTHERAPY_SHARE = 0.5
+CHEMOTHERAPY_DAYS = 180
+CHEMOTHERAPY_RATE_PER_YEAR = 10.0
+# Median length of stay (days) by kind of spell, before the age factor.
+EMERGENCY_LOS_MEDIAN = 3.0
+ELECTIVE_LOS_MEDIAN = 2.0
+TERMINAL_LOS_MEDIAN = 7.0
+LAST_YEAR_LOS_MEDIAN = 5.0
+LOS_AGES = [20, 60, 85]
+LOS_AGE_FACTORS = [0.6, 1.0, 1.6]
+LOS_LOG_SD = 0.9
+LOS_MAX_DAYS = 150
+# A sudden death in hospital follows a short stay: Geometric(0.45) − 1 days; any terminal stay is at most 120 days.
+SUDDEN_TERMINAL_LOS_P = 0.45
+TERMINAL_LOS_MAX_DAYS = 120
+# Extra emergency admissions in the last year of life, mean by illness trajectory, denser towards death.
+LAST_YEAR_EXTRA_ADMISSIONS = [0.9, 1.4, 0.6, 0.15]
+LAST_YEAR_ADMISSION_TAU_DAYS = 90.0
+TERMINAL_GAP_DAYS = 2  # between an earlier admission's end and the final spell or death
+TRANSFER_SHARE = 0.03
+LOCAL_TRUST_SHARE = 0.9
+
+# Diagnoses: how often an emergency of someone with a chronic condition is about it, how often a terminal spell's
+# primary diagnosis is the cause of death, and secondary diagnoses ~ Poisson(0.3 + years over 40 / 15), at most 10.
+CONDITION_RELATED_EMERGENCY_SHARE = 0.45
+TERMINAL_CAUSE_PRIMARY_SHARE = 0.6
+FRAIL_AGE = 65
+SECONDARY_DIAGNOSES_BASE = 0.3
+SECONDARY_DIAGNOSES_FROM_AGE = 40
+SECONDARY_DIAGNOSES_YEARS_PER_CODE = 15
+SECONDARY_DIAGNOSES_MAX = 10
+MAIN_CONDITION_CODED_SHARE = 0.7
+
+# Emergency department.
+EMERGENCY_VIA_ED_SHARE = 0.72
+AMBULANCE_AGES = [20, 80]
+AMBULANCE_SHARE_ADMITTED = [0.3, 0.7]
+AMBULANCE_SHARE_NOT_ADMITTED = [0.1, 0.4]
+ED_RATE_AGES = [0, 5, 20, 40, 70, 85]
+ED_RATE_PER_YEAR = [0.35, 0.2, 0.3, 0.2, 0.25, 0.45]
+ED_DEPRIVATION_GRADIENT = 0.08
+# Attendances without admission in the last months of an expected death: Poisson(0.6), 2–180 days before death.
+LAST_MONTHS_ED_MEAN = 0.6
+LAST_MONTHS_ED_TAU_DAYS = 45.0
+LAST_MONTHS_ED_WINDOW = (2, 180)
+URGENT_CARE_SHARE = 0.1
+# Disposal of attendances that did not lead to an admission, in contract.ED_DISPOSALS order.
+ED_DISPOSAL_NOT_ADMITTED = [0.0, 0.74, 0.16, 0.10, 0.0]
+
+# Community contacts: background rates, then contacts before an expected death (mean by illness trajectory, fewer
+# for care home residents), denser towards death.
+COMMUNITY_OLDER_AGE = 75
+COMMUNITY_RATE_OLDER_WITH_CONDITIONS = 2.5
+COMMUNITY_RATE_ON_REGISTER = 6.0
+LAST_MONTHS_COMMUNITY_CONTACTS = [14.0, 9.0, 9.0, 0.0]
+LAST_MONTHS_COMMUNITY_IN_CARE_HOME = 3.0
+LAST_MONTHS_COMMUNITY_TAU_DAYS = 35.0
+LAST_MONTHS_COMMUNITY_WINDOW = (0, 150)
+# Service and mode shares, in contract.COMMUNITY_SERVICES and contract.CONTACT_MODES order.
+COMMUNITY_SERVICE_ON_REGISTER = [0.55, 0.40, 0.05, 0.0]
+COMMUNITY_SERVICE_OTHERWISE = [0.75, 0.05, 0.12, 0.08]
+CONTACT_MODE_SHARES = [0.8, 0.18, 0.02]
+DISTRICT_NURSE_CODED_SHARE = 0.2  # district nursing visits also coded in the GP record
+
+# Hospice: 1 + Poisson(5) contacts 1–200 days before death, in contract.HOSPICE_SETTINGS order; an inpatient stay
+# before a hospice death, log-normal with median 11 days, at most 90; the first contact's referral coded by the GP
+# for 70%, up to 14 days before it.
+HOSPICE_CONTACTS_MEAN = 5
+HOSPICE_CONTACT_TAU_DAYS = 45.0
+HOSPICE_CONTACT_WINDOW = (1, 200)
+HOSPICE_SETTING_SHARES = [0.0, 0.15, 0.2, 0.35, 0.3]
+HOSPICE_STAY_MEDIAN_DAYS = 11
+HOSPICE_STAY_LOG_SD = 0.8
+HOSPICE_STAY_MAX_DAYS = 90
+HOSPICE_REFERRAL_CODED_SHARE = 0.7
+HOSPICE_REFERRAL_LEAD_DAYS = 14
+
+# Anticipatory medicines: an alternative product for 15% of a pack's items, repeat issues eight a year, ten units.
+ALTERNATIVE_MEDICINE_SHARE = 0.15
+REPEAT_ISSUES_PER_YEAR = 8.0
+ISSUE_QUANTITY = 10.0
+
+# GP record: frailty first coded mild before 80 and moderate after; conditions re-recorded about yearly; 15% of
+# people dying an expected death off the register have a palliative referral coded 1–120 days before.
+FRAILTY_MODERATE_FROM_AGE = 80
+CONDITION_REVIEWS_PER_YEAR = 1.0
+PALLIATIVE_CODE_OFF_REGISTER_SHARE = 0.15
+PALLIATIVE_CODE_TAU_DAYS = 30.0
+PALLIATIVE_CODE_WINDOW = (1, 120)
+
+# GP record of people on the register: shares coded with each item, and how often reviews and scores are recorded.
+GSF_STAGE_AT_ENTRY_SHARE = 0.4
+LAST_DAYS_CODED_SHARE = 0.5
+LAST_DAYS_LEAD_DAYS = (0, 4)
+GSF_WEEKS_CODED_SHARE = 0.4
+GSF_WEEKS_LEAD_DAYS = (7, 30)
+DS1500_CODED_SHARE = 0.4
+GSF_MDT_PER_YEAR = 6.0
+SYMPTOM_SCORES_PER_YEAR = 4.0
+# Palliative care problem severity score: mean 3 when death is 90 days or more away, rising to 9 at death, SD 1.5,
+# on its 0–12 scale; phase of illness 4 (dying) in the last week, 3 (deteriorating) in the last 60 days, else 1.
+PCPSS_AT_DEATH = 9
+PCPSS_RISE_TO_DEATH = 6
+PCPSS_DAYS = 90.0
+PCPSS_SD = 1.5
+PCPSS_MAX = 12
+PHASE_DYING_DAYS = 7
+PHASE_DETERIORATING_DAYS = 60
+
+
 def _s(code: str) -> int:
     return _SNOMED_INDEX[code]
 
@@ -142,7 +288,7 @@ class ChunkBuilder:
             homes = np.flatnonzero(ics.care_home_locality == li)
             who = np.flatnonzero(pop.locality == li)
             # A deterministic spread keeps this independent of the random streams.
-            choice[who] = homes[(who * 2654435761) % homes.size]
+            choice[who] = homes[(who * _SPREAD_MULTIPLIER) % homes.size]
         return choice
 
     def _ids(self, name: str, n: int) -> np.ndarray:
@@ -243,7 +389,7 @@ class ChunkBuilder:
         code = np.where(place == HOSPITAL, self.trust_of[who], code)
         code = np.where(place == HOSPICE, n_t + self.hospice_of[who], code)
         code = np.where(place == CARE_HOME, n_t + n_h + self.care_home[who], code)
-        counts = rng.binomial(3, 0.45, who.size)
+        counts = rng.binomial(CONTRIBUTING_CAUSES_MAX, CONTRIBUTING_CAUSE_P, who.size)
         rep = _repeat(counts)
         group = pop.group[who][rep]
         contributing = np.empty(rep.size, dtype=np.int32)
@@ -264,17 +410,21 @@ class ChunkBuilder:
     def _residency(self, rng: np.random.Generator, person: np.ndarray, gp: _Rows) -> pa.Table:
         pop, window = self.pop, self.window
         dying = person[pop.care_home_resident[person]]
-        stay = np.exp(np.log(500) + 0.9 * rng.standard_normal(dying.size))
-        start_dying = np.maximum(pop.death_day[dying] - stay.astype(np.int32), pop.birth_day[dying] + int(60 * YEAR))
+        stay = np.exp(np.log(CARE_HOME_STAY_MEDIAN_DAYS) + CARE_HOME_STAY_LOG_SD * rng.standard_normal(dying.size))
+        start_dying = np.maximum(
+            pop.death_day[dying] - stay.astype(np.int32), pop.birth_day[dying] + int(CARE_HOME_MIN_AGE * YEAR)
+        )
         start_dying = np.minimum(start_dying, pop.death_day[dying])
         # Survivors living in care homes: older people with dementia or frailty.
         rel = np.flatnonzero(
             (pop.death_day[person] == NEVER)
-            & (pop.age_at(window.end, person) >= 75)
+            & (pop.age_at(window.end, person) >= LIVING_RESIDENT_MIN_AGE)
             & np.isin(self.main[person], [codes.COND["dementia"], codes.COND["frailty"]])
         )
-        living = person[rel[rng.random(rel.size) < 0.22]]
-        start_living = rng.integers(window.history_start - 3 * 365, window.end + 1, living.size).astype(np.int32)
+        living = person[rel[rng.random(rel.size) < LIVING_RESIDENT_SHARE]]
+        start_living = rng.integers(
+            window.history_start - LIVING_RESIDENT_LOOKBACK_DAYS, window.end + 1, living.size
+        ).astype(np.int32)
         who = np.concatenate([dying, living])
         start = np.concatenate([start_dying, start_living]).astype(np.int32)
         keep = (start <= window.end) & (start <= pop.exit_day[who])
@@ -308,20 +458,21 @@ class ChunkBuilder:
         pop, window = self.pop, self.window
         age = np.maximum(pop.age_at(window.start, person), 0)
         death = pop.death_day[person]
-        depr = np.exp(0.07 * (5.5 - pop.imd[person]))
-        morbidity = 1 + 0.6 * np.minimum(self.n_conditions[person], 4)
-        ea_rate = np.interp(age, [0, 5, 15, 45, 65, 75, 85, 95], [0.12, 0.05, 0.05, 0.06, 0.11, 0.2, 0.38, 0.5])
+        depr = np.exp(ADMISSION_DEPRIVATION_GRADIENT * (MID_IMD_DECILE - pop.imd[person]))
+        morbidity = 1 + MORBIDITY_RATE_STEP * np.minimum(self.n_conditions[person], MORBIDITY_CONDITIONS_CAP)
+        ea_rate = np.interp(age, EMERGENCY_RATE_AGES, EMERGENCY_RATE_PER_YEAR)
         ea_rate = ea_rate * depr * morbidity
         # Decedents' last year is drawn separately so that the share admitted then is controlled.
-        last_year_start = np.where(death != NEVER, death - 365, NEVER)
+        last_year_start = np.where(death != NEVER, death - LAST_YEAR_DAYS, NEVER)
         bg_hi = np.minimum(self.act_hi, last_year_start - 1)
         rel_e, day_e = _spread(rng, self.act_lo, bg_hi, ea_rate)
-        los_e = self._los(rng, age[rel_e], 3.0)
+        los_e = self._los(rng, age[rel_e], EMERGENCY_LOS_MEDIAN)
         kind_e = np.zeros(rel_e.size, dtype=np.int8)
 
-        el_rate = np.interp(age, [0, 40, 60, 75, 90], [0.03, 0.06, 0.12, 0.18, 0.1])
+        el_rate = np.interp(age, ELECTIVE_RATE_AGES, ELECTIVE_RATE_PER_YEAR)
         rel_l, day_l = _spread(rng, self.act_lo, self.act_hi, el_rate)
-        los_l = np.where(rng.random(rel_l.size) < 0.7, 0, self._los(rng, age[rel_l], 2.0))
+        day_case = rng.random(rel_l.size) < ELECTIVE_DAY_CASE_SHARE
+        los_l = np.where(day_case, 0, self._los(rng, age[rel_l], ELECTIVE_LOS_MEDIAN))
         kind_l = np.ones(rel_l.size, dtype=np.int8)
 
         # Chemotherapy day cases in the six months after a cancer diagnosis.
@@ -329,9 +480,9 @@ class ChunkBuilder:
         cancer = self.cond.condition[c_lo:c_hi] == codes.COND["cancer"]
         c_rel = self.cond.person[c_lo:c_hi][cancer] - self.lo
         c_day = self.cond.diagnosed[c_lo:c_hi][cancer]
-        chemo = rng.random(c_rel.size) < 0.5
+        chemo = rng.random(c_rel.size) < CHEMOTHERAPY_SHARE
         c_rel, c_day = c_rel[chemo], c_day[chemo]
-        rep, day_c = _spread(rng, c_day, c_day + 180, 10.0)
+        rep, day_c = _spread(rng, c_day, c_day + CHEMOTHERAPY_DAYS, CHEMOTHERAPY_RATE_PER_YEAR)
         rel_c = c_rel[rep]
         los_c = np.zeros(rel_c.size, dtype=np.int32)
         kind_c = np.full(rel_c.size, 2, dtype=np.int8)
@@ -340,15 +491,21 @@ class ChunkBuilder:
         dec = np.flatnonzero(pop.emergency_last_year[person])
         in_hosp = pop.place[person[dec]] == HOSPITAL
         group = pop.group[person[dec]]
-        terminal_los = np.where(group == SUDDEN, rng.geometric(0.45, dec.size) - 1, self._los(rng, age[dec], 7.0))
-        terminal_los = np.minimum(terminal_los, 120)
-        extra_rate = np.array([0.9, 1.4, 0.6, 0.15])[group] * depr[dec]
+        terminal_los = np.where(
+            group == SUDDEN,
+            rng.geometric(SUDDEN_TERMINAL_LOS_P, dec.size) - 1,
+            self._los(rng, age[dec], TERMINAL_LOS_MEDIAN),
+        )
+        terminal_los = np.minimum(terminal_los, TERMINAL_LOS_MAX_DAYS)
+        extra_rate = np.array(LAST_YEAR_EXTRA_ADMISSIONS)[group] * depr[dec]
         extra = rng.poisson(extra_rate) + np.where(in_hosp, 0, 1)
         # Earlier admissions end before the final spell (hospital deaths) or before death.
-        gap = np.where(in_hosp, terminal_los, 0) + 2
-        rep, day_t = _before(rng, death[dec], extra, 90.0, gap[_repeat(extra)] if extra.sum() else 0, 365)
+        gap = np.where(in_hosp, terminal_los, 0) + TERMINAL_GAP_DAYS
+        low = gap[_repeat(extra)] if extra.sum() else 0
+        rep, day_t = _before(rng, death[dec], extra, LAST_YEAR_ADMISSION_TAU_DAYS, low, LAST_YEAR_DAYS)
         rel_t = dec[rep]
-        los_t = np.minimum(self._los(rng, age[rel_t], 5.0), np.maximum(death[rel_t] - gap[rep] - day_t, 0))
+        room = np.maximum(death[rel_t] - gap[rep] - day_t, 0)
+        los_t = np.minimum(self._los(rng, age[rel_t], LAST_YEAR_LOS_MEDIAN), room)
         kind_t = np.zeros(rel_t.size, dtype=np.int8)
         final = dec[in_hosp]
         day_f = (death[final] - terminal_los[in_hosp]).astype(np.int32)
@@ -367,10 +524,11 @@ class ChunkBuilder:
         discharge = np.where(died, death[rel], np.minimum(discharge, death[rel]))
         discharge = np.where(ongoing, NEVER, discharge)
         method = np.where(kind == 1, 1, np.where(kind == 2, 1, 0))
-        discharge_method = np.where(died, 1, np.where(ongoing, -1, np.where(rng.random(rel.size) < 0.03, 2, 0)))
+        transferred = rng.random(rel.size) < TRANSFER_SHARE
+        discharge_method = np.where(died, 1, np.where(ongoing, -1, np.where(transferred, 2, 0)))
         primary, secondary, offsets = self._diagnoses(rng, rel + self.lo, kind, age[rel])
         provider = np.where(
-            rng.random(rel.size) < 0.9,
+            rng.random(rel.size) < LOCAL_TRUST_SHARE,
             self.trust_of[rel + self.lo],
             rng.integers(0, self.ics.trust_code.size, rel.size),
         )
@@ -404,8 +562,9 @@ class ChunkBuilder:
 
     @staticmethod
     def _los(rng: np.random.Generator, age: np.ndarray, median: float) -> np.ndarray:
-        scale = median * np.interp(age, [20, 60, 85], [0.6, 1.0, 1.6])
-        return np.minimum(np.exp(np.log(scale) + 0.9 * rng.standard_normal(age.size)), 150).astype(np.int32)
+        scale = median * np.interp(age, LOS_AGES, LOS_AGE_FACTORS)
+        stay = np.exp(np.log(scale) + LOS_LOG_SD * rng.standard_normal(age.size))
+        return np.minimum(stay, LOS_MAX_DAYS).astype(np.int32)
 
     def _diagnoses(self, rng: np.random.Generator, who: np.ndarray, kind: np.ndarray, age: np.ndarray):
         pop = self.pop
@@ -416,15 +575,17 @@ class ChunkBuilder:
         primary[elective] = _ELECTIVE[0][rng.choice(_ELECTIVE[1].size, elective.sum(), p=_ELECTIVE[1])]
         primary[kind == 2] = _i(codes.CHEMOTHERAPY)
         # Emergencies of people with a chronic condition are often about it; terminal ones nearly always.
-        related = (kind == 0) & (main >= 0) & (rng.random(n) < 0.45)
+        related = (kind == 0) & (main >= 0) & (rng.random(n) < CONDITION_RELATED_EMERGENCY_SHARE)
         related |= (kind == 3) & (main >= 0) & (pop.group[who] != SUDDEN)
         for c, pool in enumerate(_CONDITION_ICD):
             sel = related & (main == c)
             primary[sel] = pool[rng.integers(0, pool.size, sel.sum())]
-        dying_of = (kind == 3) & (pop.cause[who] >= 0) & (rng.random(n) < 0.6)
+        dying_of = (kind == 3) & (pop.cause[who] >= 0) & (rng.random(n) < TERMINAL_CAUSE_PRIMARY_SHARE)
         primary[dying_of] = _CAUSE_ICD[pop.cause[who[dying_of]]]
-        frail = (age >= 65) | (pop.group[who] == FRAILTY)
-        counts = np.minimum(rng.poisson(0.3 + np.maximum(age - 40, 0) / 15), 10)
+        frail = (age >= FRAIL_AGE) | (pop.group[who] == FRAILTY)
+        later_years = np.maximum(age - SECONDARY_DIAGNOSES_FROM_AGE, 0)
+        mean = SECONDARY_DIAGNOSES_BASE + later_years / SECONDARY_DIAGNOSES_YEARS_PER_CODE
+        counts = np.minimum(rng.poisson(mean), SECONDARY_DIAGNOSES_MAX)
         rep = _repeat(counts)
         hfrs_p = codes.hfrs_codes()[1]
         secondary = np.where(
@@ -435,35 +596,37 @@ class ChunkBuilder:
         # The main condition is usually coded as a secondary diagnosis.
         first_of_spell = np.concatenate([[True], rep[1:] != rep[:-1]]) if rep.size else rep.astype(bool)
         cond_code = np.array([pool[0] for pool in _CONDITION_ICD])[np.maximum(main[rep], 0)]
-        use = first_of_spell & (main[rep] >= 0) & (rng.random(rep.size) < 0.7)
+        use = first_of_spell & (main[rep] >= 0) & (rng.random(rep.size) < MAIN_CONDITION_CODED_SHARE)
         secondary = np.where(use, cond_code, secondary)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         return primary, secondary, offsets
 
     def _attendances(self, rng: np.random.Generator, person: np.ndarray, spells: dict) -> pa.Table:
         pop, ics = self.pop, self.ics
-        via_ed = rng.random(spells["rel"].size) < 0.72
+        via_ed = rng.random(spells["rel"].size) < EMERGENCY_VIA_ED_SHARE
         rel_a = spells["rel"][via_ed]
         day_a = spells["day"][via_ed]
         spell_a = spells["id"][via_ed]
         prov_a = spells["provider"][via_ed]
-        ambulance_a = rng.random(rel_a.size) < np.interp(spells["age"][via_ed], [20, 80], [0.3, 0.7])
+        ambulance_share = np.interp(spells["age"][via_ed], AMBULANCE_AGES, AMBULANCE_SHARE_ADMITTED)
+        ambulance_a = rng.random(rel_a.size) < ambulance_share
 
         age = np.maximum(pop.age_at(self.window.start, person), 0)
-        rate = np.interp(age, [0, 5, 20, 40, 70, 85], [0.35, 0.2, 0.3, 0.2, 0.25, 0.45])
-        rate = rate * np.exp(0.08 * (5.5 - pop.imd[person]))
+        rate = np.interp(age, ED_RATE_AGES, ED_RATE_PER_YEAR)
+        rate = rate * np.exp(ED_DEPRIVATION_GRADIENT * (MID_IMD_DECILE - pop.imd[person]))
         rel_b, day_b = _spread(rng, self.act_lo, self.act_hi, rate)
         dec = np.flatnonzero((pop.death_day[person] != NEVER) & (pop.group[person] != SUDDEN))
-        rep, day_d = _before(rng, pop.death_day[person[dec]], rng.poisson(0.6, dec.size), 45.0, 2, 180)
+        counts = rng.poisson(LAST_MONTHS_ED_MEAN, dec.size)
+        rep, day_d = _before(rng, pop.death_day[person[dec]], counts, LAST_MONTHS_ED_TAU_DAYS, *LAST_MONTHS_ED_WINDOW)
         rel_d = dec[rep]
         rel_n = np.concatenate([rel_b, rel_d])
         day_n = np.concatenate([day_b, day_d])
         keep = self._keep(rel_n, day_n)
         rel_n, day_n = rel_n[keep], day_n[keep]
-        urgent = rng.random(rel_n.size) < 0.1
+        urgent = rng.random(rel_n.size) < URGENT_CARE_SHARE
         prov_n = np.where(urgent, ics.trust_code.size, self.trust_of[rel_n + self.lo])
-        ambulance_n = rng.random(rel_n.size) < np.interp(age[rel_n], [20, 80], [0.1, 0.4])
-        disposal_n = categorical(rng, np.tile([0.0, 0.74, 0.16, 0.10, 0.0], (rel_n.size, 1)))
+        ambulance_n = rng.random(rel_n.size) < np.interp(age[rel_n], AMBULANCE_AGES, AMBULANCE_SHARE_NOT_ADMITTED)
+        disposal_n = categorical(rng, np.tile(ED_DISPOSAL_NOT_ADMITTED, (rel_n.size, 1)))
 
         rel = np.concatenate([rel_a, rel_n])
         mode = np.where(np.concatenate([ambulance_a, ambulance_n]), 0, 1)
@@ -488,23 +651,30 @@ class ChunkBuilder:
     def _community(self, rng: np.random.Generator, person: np.ndarray, gp: _Rows) -> pa.Table:
         pop = self.pop
         age = pop.age_at(self.window.start, person)
-        rate = np.where((age >= 75) & (self.n_conditions[person] > 0), 2.5, 0.0)
-        rate = rate + np.where(self.reg.on_register[person] & (pop.death_day[person] == NEVER), 6.0, 0.0)
+        older_with_conditions = (age >= COMMUNITY_OLDER_AGE) & (self.n_conditions[person] > 0)
+        rate = np.where(older_with_conditions, COMMUNITY_RATE_OLDER_WITH_CONDITIONS, 0.0)
+        living_on_register = self.reg.on_register[person] & (pop.death_day[person] == NEVER)
+        rate = rate + np.where(living_on_register, COMMUNITY_RATE_ON_REGISTER, 0.0)
         rel_b, day_b = _spread(rng, self.act_lo, self.act_hi, rate)
         dec = np.flatnonzero((pop.death_day[person] != NEVER) & (pop.group[person] != SUDDEN))
         group = pop.group[person[dec]]
-        lam = np.array([14.0, 9.0, 9.0, 0.0])[group]
-        lam = np.where(pop.place[person[dec]] == CARE_HOME, 3.0, lam)
-        rep, day_d = _before(rng, pop.death_day[person[dec]], rng.poisson(lam), 35.0, 0, 150)
+        lam = np.array(LAST_MONTHS_COMMUNITY_CONTACTS)[group]
+        lam = np.where(pop.place[person[dec]] == CARE_HOME, LAST_MONTHS_COMMUNITY_IN_CARE_HOME, lam)
+        counts = rng.poisson(lam)
+        rep, day_d = _before(
+            rng, pop.death_day[person[dec]], counts, LAST_MONTHS_COMMUNITY_TAU_DAYS, *LAST_MONTHS_COMMUNITY_WINDOW
+        )
         rel_d = dec[rep]
         rel = np.concatenate([rel_b, rel_d])
         day = np.concatenate([day_b, day_d])
         keep = self._keep(rel, day)
         rel, day = rel[keep], day[keep]
         registered = self.reg.on_register[rel + self.lo]
-        service = categorical(rng, np.where(registered[:, None], [0.55, 0.40, 0.05, 0.0], [0.75, 0.05, 0.12, 0.08]))
-        mode = categorical(rng, np.tile([0.8, 0.18, 0.02], (rel.size, 1)))
-        mirrored = (service == 0) & (rng.random(rel.size) < 0.2)
+        service = categorical(
+            rng, np.where(registered[:, None], COMMUNITY_SERVICE_ON_REGISTER, COMMUNITY_SERVICE_OTHERWISE)
+        )
+        mode = categorical(rng, np.tile(CONTACT_MODE_SHARES, (rel.size, 1)))
+        mirrored = (service == 0) & (rng.random(rel.size) < DISTRICT_NURSE_CODED_SHARE)
         gp.add(
             rel=rel[mirrored],
             day=day[mirrored],
@@ -525,11 +695,13 @@ class ChunkBuilder:
         pop = self.pop
         rel_i = np.flatnonzero(self.reg.hospice_involved[person])
         death = pop.death_day[person[rel_i]]
-        rep, day_o = _before(rng, death, 1 + rng.poisson(5, rel_i.size), 45.0, 1, 200)
+        counts = 1 + rng.poisson(HOSPICE_CONTACTS_MEAN, rel_i.size)
+        rep, day_o = _before(rng, death, counts, HOSPICE_CONTACT_TAU_DAYS, *HOSPICE_CONTACT_WINDOW)
         rel_o = rel_i[rep]
-        setting_o = categorical(rng, np.tile([0.0, 0.15, 0.2, 0.35, 0.3], (rel_o.size, 1)))
+        setting_o = categorical(rng, np.tile(HOSPICE_SETTING_SHARES, (rel_o.size, 1)))
         died_there = rel_i[pop.place[person[rel_i]] == HOSPICE]
-        stay = np.minimum(np.exp(np.log(11) + 0.8 * rng.standard_normal(died_there.size)), 90).astype(np.int32)
+        stay = np.exp(np.log(HOSPICE_STAY_MEDIAN_DAYS) + HOSPICE_STAY_LOG_SD * rng.standard_normal(died_there.size))
+        stay = np.minimum(stay, HOSPICE_STAY_MAX_DAYS).astype(np.int32)
         day_s = pop.death_day[person[died_there]] - stay
         rel = np.concatenate([rel_o, died_there])
         day = np.concatenate([day_o, day_s])
@@ -542,10 +714,12 @@ class ChunkBuilder:
             first_sorted = np.concatenate([[True], rel[order][1:] != rel[order][:-1]])
             first[:] = False
             first[order[first_sorted]] = True
-        referral = first & (rng.random(rel.size) < 0.7)
+        referral = first & (rng.random(rel.size) < HOSPICE_REFERRAL_CODED_SHARE)
         gp.add(
             rel=rel[referral],
-            day=np.maximum(day[referral] - rng.integers(0, 14, referral.sum()), self.act_lo[rel[referral]]),
+            day=np.maximum(
+                day[referral] - rng.integers(0, HOSPICE_REFERRAL_LEAD_DAYS, referral.sum()), self.act_lo[rel[referral]]
+            ),
             code=np.full(referral.sum(), _s(codes.REFERRAL_HOSPICE)),
             value=np.full(referral.sum(), np.nan),
         )
@@ -567,11 +741,11 @@ class ChunkBuilder:
         # The usual four-drug pack, sometimes with an alternative opioid, antiemetic or antisecretory.
         pack = np.tile(np.arange(len(usual)), rel.size)
         pack_rel = np.repeat(rel, len(usual))
-        swap = rng.random(pack.size) < 0.15
+        swap = rng.random(pack.size) < ALTERNATIVE_MEDICINE_SHARE
         pack = np.where(swap & (pack < len(alternatives)), len(usual) + np.minimum(pack, len(alternatives) - 1), pack)
         pack_day = np.repeat(start, len(usual))
         # Repeat issues of the opioid and midazolam as needs grow.
-        rep, day_r = _spread(rng, start, pop.death_day[person[rel]], 8.0)
+        rep, day_r = _spread(rng, start, pop.death_day[person[rel]], REPEAT_ISSUES_PER_YEAR)
         rel_r = rel[rep]
         product_r = rng.integers(0, 2, rel_r.size)
         who = np.concatenate([pack_rel, rel_r])
@@ -589,7 +763,7 @@ class ChunkBuilder:
             "patient_id": pa.array(pop.patient_id[who + self.lo]),
             "issue_date": dates(day),
             "dmd_code": labels(product, products),
-            "quantity": pa.array(np.full(who.size, 10.0)),
+            "quantity": pa.array(np.full(who.size, ISSUE_QUANTITY)),
         }
         return pa.table(data, schema=contract.table("medications").schema)
 
@@ -612,12 +786,14 @@ class ChunkBuilder:
         )
         frailty = kind == codes.COND["frailty"]
         age_dx = (diagnosed - pop.birth_day[rel + self.lo]) / YEAR
-        code = np.where(frailty, np.where(age_dx < 80, _s(codes.FRAILTY_MILD), _s(codes.FRAILTY_MODERATE)), code)
+        first_frailty = np.where(age_dx < FRAILTY_MODERATE_FROM_AGE, _s(codes.FRAILTY_MILD), _s(codes.FRAILTY_MODERATE))
+        code = np.where(frailty, first_frailty, code)
         has_code = code >= 0
         # Diagnosis, then the condition re-recorded at reviews (about yearly).
-        rep, day_r = _spread(rng, np.maximum(diagnosed, self.window.history_start), self.act_hi[rel], 1.0)
+        since = np.maximum(diagnosed, self.window.history_start)
+        rep, day_r = _spread(rng, since, self.act_hi[rel], CONDITION_REVIEWS_PER_YEAR)
         review_code = code[rep]
-        dying_soon = (pop.death_day[rel[rep] + self.lo] - day_r) < 365
+        dying_soon = (pop.death_day[rel[rep] + self.lo] - day_r) < LAST_YEAR_DAYS
         review_code = np.where(frailty[rep] & dying_soon, _s(codes.FRAILTY_SEVERE), review_code)
         all_rel = np.concatenate([rel[has_code], rel[rep]])
         all_day = np.concatenate([diagnosed[has_code], day_r])
@@ -629,8 +805,11 @@ class ChunkBuilder:
         dec = np.flatnonzero(
             (pop.death_day[person] != NEVER) & (pop.group[person] != SUDDEN) & ~self.reg.on_register[person]
         )
-        referred = dec[rng.random(dec.size) < 0.15]
-        rep, day_p = _before(rng, pop.death_day[person[referred]], np.ones(referred.size, dtype=np.int64), 30.0, 1, 120)
+        referred = dec[rng.random(dec.size) < PALLIATIVE_CODE_OFF_REGISTER_SHARE]
+        once = np.ones(referred.size, dtype=np.int64)
+        rep, day_p = _before(
+            rng, pop.death_day[person[referred]], once, PALLIATIVE_CODE_TAU_DAYS, *PALLIATIVE_CODE_WINDOW
+        )
         code_p = np.array([_s(c) for c in codes.REFERRAL_PALLIATIVE])[rng.integers(0, 2, rep.size)]
         gp.add(rel=referred[rep], day=day_p, code=code_p, value=np.full(rep.size, np.nan))
 
@@ -654,26 +833,31 @@ class ChunkBuilder:
         pick = rng.integers(0, 2, n)
         dated(added, np.array([_s(c) for c in codes.ON_REGISTER])[pick])
         stage = np.array([_s(codes.GSF_STAGE[k]) for k in ("months", "weeks", "days")])
-        dated(np.where(rng.random(n) < 0.4, added, NEVER), stage[0])
+        dated(np.where(rng.random(n) < GSF_STAGE_AT_ENTRY_SHARE, added, NEVER), stage[0])
         dated(reg.acp_date[rows], np.array([_s(c) for c in codes.ACP_CODES])[rng.integers(0, 3, n)])
         dated(reg.cpr_date[rows], _s(codes.CPR_DECISION))
         dated(reg.coordinator_date[rows], np.array([_s(c) for c in codes.COORDINATOR_CODES])[rng.integers(0, 3, n)])
         dated(reg.carer_date[rows], _s(codes.CARER_DISCUSSION))
         death = pop.death_day[reg.person[rows]]
         dying = death != NEVER
-        dated(np.where(dying & (rng.random(n) < 0.5), death - rng.integers(0, 4, n), NEVER), _s(codes.LAST_DAYS))
-        dated(np.where(dying & (rng.random(n) < 0.4), death - rng.integers(7, 30, n), NEVER), stage[1])
+        # Each share is drawn before its dates, as the random stream has always been consumed.
+        coded = dying & (rng.random(n) < LAST_DAYS_CODED_SHARE)
+        dated(np.where(coded, death - rng.integers(*LAST_DAYS_LEAD_DAYS, n), NEVER), _s(codes.LAST_DAYS))
+        coded = dying & (rng.random(n) < GSF_WEEKS_CODED_SHARE)
+        dated(np.where(coded, death - rng.integers(*GSF_WEEKS_LEAD_DAYS, n), NEVER), stage[1])
         cancer = pop.group[reg.person[rows]] == CANCER
-        dated(np.where(cancer & (rng.random(n) < 0.4), added, NEVER), _s(codes.DS1500))
+        dated(np.where(cancer & (rng.random(n) < DS1500_CODED_SHARE), added, NEVER), _s(codes.DS1500))
         # Reviews at GSF multidisciplinary meetings, and symptom scores, while on the register.
         end = np.minimum(np.minimum(death, reg.removed[rows]), self.window.end)
-        rep, day_m = _spread(rng, added, end, 6.0)
+        rep, day_m = _spread(rng, added, end, GSF_MDT_PER_YEAR)
         gp.add(rel=rel[rep], day=day_m, code=np.full(rep.size, _s(codes.GSF_MDT)), value=np.full(rep.size, np.nan))
-        rep, day_s = _spread(rng, added, end, 4.0)
-        near = np.clip((death[rep] - day_s) / 90.0, 0, 1)
-        score = np.clip(np.round(9 - 6 * near + rng.normal(0, 1.5, rep.size)), 0, 12)
+        rep, day_s = _spread(rng, added, end, SYMPTOM_SCORES_PER_YEAR)
+        distance = np.clip((death[rep] - day_s) / PCPSS_DAYS, 0, 1)
+        mean_score = PCPSS_AT_DEATH - PCPSS_RISE_TO_DEATH * distance
+        score = np.clip(np.round(mean_score + rng.normal(0, PCPSS_SD, rep.size)), 0, PCPSS_MAX)
         gp.add(rel=rel[rep], day=day_s, code=np.full(rep.size, _s(codes.PCPSS)), value=score)
-        phase = np.where(death[rep] - day_s < 7, 4.0, np.where(death[rep] - day_s < 60, 3.0, 1.0))
+        to_death = death[rep] - day_s
+        phase = np.where(to_death < PHASE_DYING_DAYS, 4.0, np.where(to_death < PHASE_DETERIORATING_DAYS, 3.0, 1.0))
         gp.add(rel=rel[rep], day=day_s, code=np.full(rep.size, _s(codes.PALLIATIVE_PHASE)), value=phase)
 
     def _gp_table(self, gp: _Rows) -> pa.Table:

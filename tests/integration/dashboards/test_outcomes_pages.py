@@ -2,10 +2,14 @@
 
 import csv
 import io
+import shutil
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.urls import reverse
 
+from peolc.analytics.contract import OutputContractError
 from peolc.analytics.pipeline import run_pipeline
 from peolc.cli import main
 from peolc.core.actions.organisations import load_organisations
@@ -47,6 +51,25 @@ def test_loading_again_replaces_the_previous_values(loaded, indicator_outputs):
     before = m.IndicatorValue.objects.count()
     load_outputs(indicator_outputs[1], indicator_outputs[0])
     assert m.IndicatorValue.objects.count() == before
+
+
+def test_indicator_values_that_depart_from_the_contract_are_refused_and_the_last_load_kept(
+    loaded, indicator_outputs, tmp_path
+):
+    data, out = indicator_outputs
+    broken = tmp_path / "outputs"
+    shutil.copytree(out, broken)
+    values = pq.read_table(broken / "indicator_values.parquet")
+    column = values.column_names.index("suppressed")
+    pq.write_table(values.set_column(column, "suppressed", pa.nulls(values.num_rows, pa.bool_())),
+                   broken / "indicator_values.parquet")
+    before = m.IndicatorValue.objects.count()
+    with pytest.raises(OutputContractError) as raised:
+        load_outputs(broken, data)
+    assert str(broken / "indicator_values.parquet") in str(raised.value)
+    assert "indicator_values.suppressed: missing values in a required column" in str(raised.value)
+    assert m.IndicatorValue.objects.count() == before
+    assert AuditEvent.objects.filter(action="outcomes.load").count() == 1
 
 
 def test_the_overview_groups_indicators_by_ambition(client, loaded, analyst):

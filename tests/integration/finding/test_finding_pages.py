@@ -3,9 +3,11 @@
 import csv
 import io
 
+import pyarrow.parquet as pq
 import pytest
 from django.urls import reverse
 
+from peolc.analytics.contract import OutputContractError
 from peolc.core.models import AuditEvent
 from peolc.finding import models as m
 from peolc.finding.loading import load_outputs
@@ -24,6 +26,26 @@ def test_outputs_load_with_nhs_numbers_joined_from_the_identifiers(loaded):
 def test_missing_outputs_load_nothing(db, tmp_path):
     assert load_outputs(tmp_path, tmp_path) is None
     assert not m.IdentificationRun.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "change", "problem"), [
+    ("identification_candidates", lambda t: t.drop_columns(["probability"]),
+     "identification_candidates.probability: missing column"),
+    ("population_segments", lambda t: t.set_column(5, "people", t.column("people").cast("string")),
+     "population_segments.people: wrong type string (expected int64)"),
+])
+def test_an_output_that_departs_from_the_contract_is_refused_and_the_last_load_kept(
+    loaded, identification_outputs, name, change, problem
+):
+    out, data = identification_outputs
+    path = out / f"{name}.parquet"
+    pq.write_table(change(pq.read_table(path)), path)
+    with pytest.raises(OutputContractError) as raised:
+        load_outputs(out, data)
+    assert str(path) in str(raised.value) and problem in str(raised.value)
+    assert m.IdentificationRun.objects.count() == 1
+    assert m.Candidate.objects.count() == 3
+    assert AuditEvent.objects.filter(action="finding.load").count() == 1
 
 
 def test_review_decisions_survive_a_new_run(loaded, identification_outputs, make_user, ics):

@@ -193,10 +193,17 @@ def test_committed_documentation_is_up_to_date() -> None:
 
 
 def test_contract_docs_check(tmp_path: Path) -> None:
-    target = tmp_path / "contract.md"
-    assert commands.contract_docs_command(argparse.Namespace(out=str(target), check=True)) == 1
-    assert commands.contract_docs_command(argparse.Namespace(out=str(target), check=False)) == 0
-    assert commands.contract_docs_command(argparse.Namespace(out=str(target), check=True)) == 0
+    target, outputs = tmp_path / "contract.md", tmp_path / "outputs.md"
+
+    def run(check: bool) -> int:
+        args = argparse.Namespace(out=str(target), outputs_out=str(outputs), check=check)
+        return commands.contract_docs_command(args)
+
+    assert run(check=True) == 1
+    assert run(check=False) == 0
+    assert run(check=True) == 0
+    outputs.write_text("stale", encoding="utf-8")
+    assert run(check=True) == 1
 
 
 @pytest.mark.parametrize(("digits", "valid"), [("84114007", True), ("84114008", False), ("22298006", True)])

@@ -2,7 +2,8 @@
 
 An indicator is data, not code (the OpenPrescribing "measures as data" pattern): its file names the cohort its
 numerator and denominator count, the conditions on that cohort's person-level columns, the statistical method, the
-periods and breakdowns it is published for, its polarity and its suppression rule. The engine reads every file and
+periods and breakdowns it is published for, its polarity, its suppression rule, and who wrote and checked it and
+when it is reviewed. The engine reads every file and
 computes them all; the documentation pages and the ``indicator_definitions`` output are generated from the same files.
 """
 
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from peolc.analytics.indicators.cohorts import BREAKDOWNS, COHORT_COLUMNS, cohort_breakdowns
@@ -45,6 +48,9 @@ REQUIRED_FIELDS = (
     "rationale",
     "source",
     "references",
+    "authored_by",
+    "checked_by",
+    "last_reviewed",
     "review_date",
 )
 
@@ -84,6 +90,11 @@ class Definition:
     rationale: str
     source: str
     references: tuple[str, ...]
+    # Governance, as OpenPrescribing's measures carry it: who wrote the definition, who checked it (or that nobody
+    # has yet), when it was last reviewed and when it is next due (``review_date``).
+    authored_by: str
+    checked_by: str
+    last_reviewed: date
     review_date: date
     standard_age_bands: int | None
     raw: dict[str, Any]
@@ -125,6 +136,13 @@ def _count(indicator: str, raw: Any) -> Count:
     )
 
 
+def _date(indicator: str, raw: dict[str, Any], field: str) -> date:
+    try:
+        return date.fromisoformat(raw[field])
+    except (TypeError, ValueError):
+        raise DefinitionError(f"{indicator}: {field} is an ISO date (YYYY-MM-DD), not {raw[field]!r}") from None
+
+
 def parse(raw: dict[str, Any]) -> Definition:
     """Validate one definition (a parsed JSON object) and return it; raise :class:`DefinitionError` if invalid."""
     indicator = raw.get("id", "<no id>")
@@ -163,6 +181,12 @@ def parse(raw: dict[str, Any]) -> Definition:
         raise DefinitionError(f"{indicator}: an age-standardised rate cannot be broken down by age band")
     if not isinstance(raw["suppression"], dict) or "rule" not in raw["suppression"]:
         raise DefinitionError(f"{indicator}: suppression is an object with a rule")
+    for field, meaning in (("authored_by", "who wrote"), ("checked_by", "who checked")):
+        if not isinstance(raw[field], str) or not raw[field].strip():
+            raise DefinitionError(f"{indicator}: {field} names {meaning} the definition")
+    last_reviewed, review_date = _date(indicator, raw, "last_reviewed"), _date(indicator, raw, "review_date")
+    if review_date <= last_reviewed:
+        raise DefinitionError(f"{indicator}: review_date (the next review) is after last_reviewed")
     return Definition(
         id=raw["id"],
         title=raw["title"],
@@ -181,7 +205,10 @@ def parse(raw: dict[str, Any]) -> Definition:
         rationale=raw["rationale"],
         source=raw["source"],
         references=tuple(raw["references"]),
-        review_date=date.fromisoformat(raw["review_date"]),
+        authored_by=raw["authored_by"],
+        checked_by=raw["checked_by"],
+        last_reviewed=last_reviewed,
+        review_date=review_date,
         standard_age_bands=standard,
         raw=raw,
     )
@@ -190,12 +217,19 @@ def parse(raw: dict[str, Any]) -> Definition:
 @cache
 def load_definitions() -> tuple[Definition, ...]:
     """Every packaged definition, validated, in file-name order; ids must be unique and match the file names."""
-    folder = resources.files("peolc.analytics.indicators").joinpath("definitions")
+    return load_folder(resources.files("peolc.analytics.indicators").joinpath("definitions"))
+
+
+def load_folder(folder: Traversable | Path) -> tuple[Definition, ...]:
+    """Every ``*.json`` definition in ``folder``, validated; an invalid file is refused with its file name."""
     found: list[Definition] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):
             continue
-        definition = parse(json.loads(entry.read_text(encoding="utf-8")))
+        try:
+            definition = parse(json.loads(entry.read_text(encoding="utf-8")))
+        except (DefinitionError, json.JSONDecodeError) as error:
+            raise DefinitionError(f"{entry.name}: {error}") from error
         if f"{definition.id}.json" != entry.name:
             raise DefinitionError(f"{entry.name}: the file is named after its id ({definition.id}.json)")
         found.append(definition)

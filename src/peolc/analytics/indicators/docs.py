@@ -73,7 +73,10 @@ def page(d: Definition) -> str:
         f"| Suppression | {d.suppression['rule']}"
         + (f"; complement group `{d.suppression['complement_group']}`" if d.suppression.get("complement_group") else "")
         + " |",
-        f"| Review date | {d.review_date.isoformat()} |",
+        f"| Authored by | {d.authored_by} |",
+        f"| Checked by | {d.checked_by} |",
+        f"| Last reviewed | {d.last_reviewed.isoformat()} |",
+        f"| Next review | {d.review_date.isoformat()} |",
         "",
         "## Numerator",
         "",

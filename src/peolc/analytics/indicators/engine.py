@@ -739,6 +739,9 @@ def definitions_table(chosen: Sequence[Definition]) -> pa.Table:
             "rationale": d.rationale,
             "source": d.source,
             "references": list(d.references),
+            "authored_by": d.authored_by,
+            "checked_by": d.checked_by,
+            "last_reviewed": d.last_reviewed,
             "review_date": d.review_date,
             "definition_json": json.dumps(d.raw, sort_keys=True),
         }

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from peolc.analytics.indicators import docs
-from peolc.analytics.indicators.definitions import REQUIRED_FIELDS, DefinitionError, load_definitions, parse
+from peolc.analytics.indicators.definitions import (
+    REQUIRED_FIELDS,
+    DefinitionError,
+    load_definitions,
+    load_folder,
+    parse,
+)
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "indicators"
 
@@ -72,6 +78,11 @@ def test_the_issue_s_indicators_are_all_defined():
         (lambda d: d["numerator"].update(where=[["place_of_death", "like", "h%"]]), "unknown operator"),
         (lambda d: d.update(breakdowns=["age_band"]), "breakdowns"),
         (lambda d: d.update(period_types=["week"]), "period_types"),
+        (lambda d: d.pop("checked_by"), "missing checked_by"),
+        (lambda d: d.update(authored_by=" "), "authored_by names who wrote"),
+        (lambda d: d.update(last_reviewed="23/11/2026"), "last_reviewed is an ISO date"),
+        (lambda d: d.update(review_date="2027-31-03"), "review_date is an ISO date"),
+        (lambda d: d.update(last_reviewed="2027-04-01"), "review_date .* is after last_reviewed"),
     ],
 )
 def test_invalid_definitions_are_refused(change, message):
@@ -83,3 +94,25 @@ def test_invalid_definitions_are_refused(change, message):
 
 def test_committed_docs_are_current():
     assert docs.stale(DOCS) == [], "run `peolc indicators docs`"
+
+
+def test_every_definition_says_who_wrote_and_checked_it_and_when_it_was_reviewed():
+    for d in load_definitions():
+        assert d.authored_by and d.checked_by
+        assert d.last_reviewed < d.review_date
+
+
+def test_an_invalid_file_is_refused_with_its_file_name(tmp_path):
+    raw = copy.deepcopy(_raw_files()["deaths_at_home.json"])
+    del raw["last_reviewed"]
+    (tmp_path / "deaths_at_home.json").write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"^deaths_at_home\.json: .*missing last_reviewed"):
+        load_folder(tmp_path)
+
+
+def test_an_indicator_page_shows_its_governance():
+    page = docs.page(next(d for d in load_definitions() if d.id == "deaths_at_home"))
+    assert "| Authored by | peolc engineering team |" in page
+    assert "| Checked by | awaiting clinical/analytical check |" in page
+    assert "| Last reviewed | 2026-11-23 |" in page
+    assert "| Next review | 2027-03-31 |" in page
