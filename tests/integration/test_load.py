@@ -62,7 +62,7 @@ def test_load_brings_in_organisations_demo_users_and_the_register(db, settings, 
     for kept in EmergencySummary.objects.select_related("person")[:200]:
         assert kept.content == summary.content(summary.parts_of(kept.person))
 
-    assert main(["load", "--data", str(tiny_ics)]) == 0  # safe to re-run: nothing new
+    assert main(["load", "--data", str(tiny_ics), "--outputs", str(tiny_outputs)]) == 0  # safe to re-run
     assert Person.objects.count() == snapshot.num_rows
     assert "Register: 0 people loaded." in capsys.readouterr().out
 
@@ -95,9 +95,9 @@ def test_load_refuses_a_pipeline_output_that_breaks_its_declaration_and_loads_no
 
 
 def test_a_load_outside_demo_mode_keeps_only_what_the_sources_hold_as_imported_not_reviewed(
-        db, settings, tiny_ics, client):
+        db, settings, tiny_ics, tiny_outputs, client):
     settings.DEMO_MODE = False
-    assert main(["load", "--data", str(tiny_ics)]) == 0
+    assert main(["load", "--data", str(tiny_ics), "--outputs", str(tiny_outputs)]) == 0
     snapshot = pq.read_table(tiny_ics / "register_snapshot.parquet").to_pylist()
     assert Person.objects.count() == len(snapshot) > 0
     assert not User.objects.exists()
