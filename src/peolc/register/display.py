@@ -62,17 +62,12 @@ def one_to_one(person: m.Person, related_name: str) -> models.Model | None:
 
 def section_content(person: m.Person, name: str) -> dict:
     """What a section holds, as ``{"rows": [...], "items": [[...], ...]}`` for the templates."""
-    from peolc.register.forms import SECTION_FORMS
-
     section = SECTIONS[name]
-    form_class, _ = SECTION_FORMS[name]
-    labels = getattr(getattr(form_class, "Meta", None), "labels", {}) or {}
     content: dict = {"rows": [], "items": []}
     if section.singleton_model is m.Person:
-        content["rows"] = rows_for_instance(person, labels)
+        content["rows"] = rows_for_instance(person, section.labels)
     elif section.singleton_model is not None:
-        related = section.singleton_model._meta.get_field("person").remote_field.related_name
-        content["rows"] = rows_for_instance(one_to_one(person, related), labels)
+        content["rows"] = rows_for_instance(one_to_one(person, section.singleton_related_name), section.labels)
     if section.list_model is not None:
         content["items"] = [rows_for_instance(item) for item in getattr(person, section.list_related_name).all()]
     return content

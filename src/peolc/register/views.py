@@ -27,7 +27,7 @@ from peolc.core.views import apply_action_errors, form_view, permission_required
 from peolc.register import access, actions, display, importing, summary
 from peolc.register import forms as f
 from peolc.register import models as m
-from peolc.register.sections import SECTIONS
+from peolc.register.sections import SECTIONS, Section
 
 RECORD_RELATED = ("practice__parent", "entry", "preferences", "respect", "acp", "anticipatory_care", "after_death")
 CARE_TEAM = Prefetch("care_team", queryset=m.CareTeamMember.objects.select_related("organisation"))
@@ -265,11 +265,10 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     except PermissionDenied:
         return _refused(request, person, "record")
     state = _states(person)[section]
-    form_class, formset_class = f.SECTION_FORMS[section]
     # An empty POST is still a submission: bound, so it gets its errors rather than a blank form.
     data = request.POST if request.method == "POST" else None
-    form = _details_form(form_class, data, person, section, state)
-    formset = formset_class(data, prefix="items", initial=_list_initial(person, spec)) if formset_class else None
+    form = _details_form(spec, data, person, state)
+    formset = spec.formset(data, prefix="items", initial=_list_initial(person, spec)) if spec.formset else None
     conflict = None
     status = 200
     if request.method == "POST":
@@ -308,25 +307,20 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     }, status=status)
 
 
-def _details_form(form_class, data, person, section, state):
+def _details_form(spec: Section, data, person: m.Person, state: m.RecordSection):
+    """The section's form for its single row (or just its review date), bound to what is recorded now."""
     initial = {"review_date": state.review_date}
-    if section == "person":
-        return form_class(data, instance=person, initial=initial)
-    spec = SECTIONS[section]
-    instance = None
+    if spec.singleton_model is m.Person:
+        return spec.form(data, instance=person, initial=initial)
     if spec.singleton_model is not None:
-        related = spec.singleton_model._meta.get_field("person").remote_field.related_name
-        instance = display.one_to_one(person, related)
-    if hasattr(form_class, "_meta"):
-        return form_class(data, instance=instance, initial=initial)
-    return form_class(data, initial=initial)
+        return spec.form(data, instance=display.one_to_one(person, spec.singleton_related_name), initial=initial)
+    return spec.form(data, initial=initial)
 
 
-def _list_initial(person, spec) -> list[dict]:
+def _list_initial(person: m.Person, spec: Section) -> list[dict]:
     if spec.list_model is None:
         return []
-    form_fields = list(f.SECTION_FORMS[spec.name][1].form.base_fields)
-    return [{**forms_model_to_dict(row, fields=form_fields), "id": row.pk}
+    return [{**forms_model_to_dict(row, fields=spec.list_fields), "id": row.pk}
             for row in getattr(person, spec.list_related_name).all()]
 
 
