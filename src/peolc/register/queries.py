@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from peolc.core.models import User
+from peolc.core.models import AuditEvent, User
 from peolc.register import access
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS
@@ -40,6 +40,11 @@ def section_states(person: m.Person) -> dict[str, m.RecordSection]:
     """Every section's version and review state for ``person`` (unsaved, at version 0, where nothing is recorded)."""
     states = {s.name: s for s in person.sections.all()}
     return {name: states.get(name) or m.RecordSection(person=person, name=name) for name in SECTIONS}
+
+
+def access_events(person: m.Person) -> QuerySet[AuditEvent]:
+    """Every audit event about ``person``'s record, newest first: who viewed, changed or was refused it."""
+    return AuditEvent.objects.filter(object_type="person", object_id=str(person.pk))
 
 
 def matching_people(*, nhs_number: str, family_name: str, date_of_birth: date | None) -> list[m.Person]:

@@ -44,6 +44,10 @@ class Section:
             return (Permission.EDIT_RECORD, Permission.RECORD_CLINICAL_DECISION)
         return (Permission.EDIT_RECORD,)
 
+    def may_edit(self, user) -> bool:
+        """Whether ``user``'s role lets them change this section (their relationship with the person aside)."""
+        return all(user.has_permission(p) for p in self.edit_permissions)
+
     @property
     def singleton_related_name(self) -> str:
         """The person's attribute holding the section's single row (``""`` when it is the person themselves)."""

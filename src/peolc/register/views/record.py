@@ -17,18 +17,12 @@ from django.views.decorators.http import require_POST
 
 from peolc.core.audit import refuse
 from peolc.core.forms import error_list
-from peolc.core.models import AuditEvent
 from peolc.core.permissions import Permission
 from peolc.core.views import apply_action_errors, permission_required
 from peolc.register import actions, display, queries, summary
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS, Section
 from peolc.register.views.common import load_person, refused
-
-
-def _can_edit(user, section: Section) -> bool:
-    return all(user.has_permission(p) for p in section.edit_permissions)
-
 
 _VERSION = re.compile(r"[0-9]{1,9}")
 
@@ -49,7 +43,7 @@ def record(request: HttpRequest, pk) -> HttpResponse:
     states = queries.section_states(person)
     sections = [
         {"section": section, "state": states[name], "content": display.section_content(person, name),
-         "can_edit": _can_edit(request.user, section)}
+         "can_edit": section.may_edit(request.user)}
         for name, section in SECTIONS.items()
     ]
     return render(request, "register/record.jinja", {
@@ -82,7 +76,7 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
         raise Http404
     spec = SECTIONS[section]
     person = load_person(pk)
-    if not _can_edit(request.user, spec):
+    if not spec.may_edit(request.user):
         raise refuse(request.user, f"Only clinicians can change the {spec.title.lower()} section.",
                      action="record.update_refused", object_type="person", object_id=person.pk,
                      details={"section": section, "reason": "not_permitted"})
@@ -201,34 +195,9 @@ def access_report(request: HttpRequest, pk) -> HttpResponse:
         actions.open_record(request.user, person, what="access_report")
     except PermissionDenied:
         return refused(request, person, "record")
-    events = AuditEvent.objects.filter(object_type="person", object_id=str(person.pk))
+    events = queries.access_events(person)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "register/access_report.jinja", {
         "page_title": f"Access report: {person.full_name}", "person": person, "page": page,
-        "describe_event": describe_event,
+        "describe_event": display.describe_event,
     })
-
-
-EVENT_DESCRIPTIONS = {
-    "record.view": "Viewed", "record.view_refused": "Was refused access to", "record.update": "Changed",
-    "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
-    "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
-    "record.update_refused": "Was refused a change to", "record.review_refused": "Was refused a review of",
-    "record.break_glass_page": "Opened the emergency access (break-glass) page for",
-}
-
-
-def describe_event(event: AuditEvent) -> str:
-    """One audit event in plain English for the access report."""
-    verb = EVENT_DESCRIPTIONS.get(event.action, event.action)
-    what = event.details.get("what") or event.details.get("section") or ""
-    if event.action == "register.add":
-        return verb
-    prefix, _, section = what.partition(":")
-    if section in SECTIONS and prefix in ("history", "edit"):
-        what = {"history": "the history of ", "edit": "for editing: "}[prefix] + SECTIONS[section].title
-    else:
-        what = {"record": "the record", "emergency_summary": "the emergency summary",
-                "access_report": "this access report"}.get(what, SECTIONS[what].title.lower() if what in SECTIONS
-                                                              else what)
-    return f"{verb} {what}".strip()
