@@ -18,6 +18,7 @@ from peolc.register import models as m
 
 @permission_required(Permission.BREAK_GLASS)
 def break_glass(request: HttpRequest, pk) -> HttpResponse:
+    """Ask for a reason, then grant time-limited emergency access to a record outside the user's scope."""
     person = get_object_or_404(m.Person.objects.select_related("practice", "entry"), pk=pk)
     if request.method == "GET":
         actions.open_break_glass_page(request.user, person)
@@ -33,6 +34,7 @@ def break_glass(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required(Permission.REVIEW_BREAK_GLASS)
 def break_glass_review_list(request: HttpRequest) -> HttpResponse:
+    """Break-glass grants in the privacy officer's scope, unreviewed first (or all)."""
     grants = actions.break_glass_in_review_scope(request.user)
     show = request.GET.get("show", "unreviewed")
     if show == "unreviewed":
@@ -49,6 +51,7 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(Permission.REVIEW_BREAK_GLASS)
 def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
+    """Record the privacy officer's review of one grant."""
     grant = get_object_or_404(m.BreakGlassAccess, pk=grant_id)
     form = f.BreakGlassReviewForm(request.POST)
     if form.is_valid():

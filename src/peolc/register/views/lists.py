@@ -26,6 +26,7 @@ def _register_filters(request: HttpRequest) -> tuple[f.RegisterFilterForm, dict]
 
 @permission_required(Permission.VIEW_REGISTER_LISTS)
 def register_list(request: HttpRequest) -> HttpResponse:
+    """The register in the user's scope, filtered and paged, with prevalence against list size."""
     form, filters = _register_filters(request)
     people = queries.filtered_register(request.user, filters, timezone.localdate())
     page = Paginator(people, 50).get_page(request.GET.get("page"))
@@ -49,6 +50,7 @@ def register_export(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.VIEW_REGISTER_LISTS)
 def worklists(request: HttpRequest) -> HttpResponse:
+    """People on the register with something outstanding, one list at a time, with every list's count."""
     counts, people = queries.worklists(request.user, timezone.localdate())
     chosen = request.GET.get("list", "review_overdue")
     if chosen not in queries.WORKLISTS:

@@ -36,6 +36,7 @@ def find_person(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.ADD_TO_REGISTER)
 def add_person(request: HttpRequest) -> HttpResponse:
+    """Add a person to the register, at the user's own practice by default."""
     return add_person_page(request, initial_person={"practice": _default_practice(request.user)})
 
 

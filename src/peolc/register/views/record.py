@@ -24,6 +24,13 @@ from peolc.register import models as m
 from peolc.register.sections import SECTIONS, Section
 from peolc.register.views.common import load_person, refused
 
+
+def _section_or_404(name: str) -> Section:
+    if name not in SECTIONS:
+        raise Http404
+    return SECTIONS[name]
+
+
 _VERSION = re.compile(r"[0-9]{1,9}")
 
 
@@ -35,6 +42,7 @@ def _expected_version(request: HttpRequest) -> int | None:
 
 @permission_required(Permission.VIEW_RECORD)
 def record(request: HttpRequest, pk) -> HttpResponse:
+    """The whole record, section by section, with what the user may change or review in each."""
     person = load_person(pk)
     try:
         basis = actions.open_record(request.user, person)
@@ -55,6 +63,7 @@ def record(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required(Permission.VIEW_RECORD)
 def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
+    """The printable emergency summary: what a paramedic or out-of-hours clinician needs first."""
     # The stored summary, the banner's rows and the care team (access and contacts, read live): three tables'
     # worth of queries instead of the whole record's.
     person = get_object_or_404(queries.people_with_emergency_summaries(), pk=pk)
@@ -72,9 +81,8 @@ def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required(Permission.EDIT_RECORD)
 def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
-    if section not in SECTIONS:
-        raise Http404
-    spec = SECTIONS[section]
+    """Change one section, saved as a new version unless someone else saved it since the page was opened."""
+    spec = _section_or_404(section)
     person = load_person(pk)
     if not spec.may_edit(request.user):
         raise refuse(request.user, f"Only clinicians can change the {spec.title.lower()} section.",
@@ -156,25 +164,25 @@ def _items(formset) -> list[dict]:
 
 @permission_required(Permission.VIEW_RECORD)
 def section_history(request: HttpRequest, pk, section: str) -> HttpResponse:
-    if section not in SECTIONS:
-        raise Http404
+    """Every saved version of one section, with what changed in each."""
+    spec = _section_or_404(section)
     person = load_person(pk)
     try:
         actions.open_record(request.user, person, what=f"history:{section}")
     except PermissionDenied:
         return refused(request, person, "record")
-    versions = m.SectionVersion.objects.filter(person=person, section=section)
+    versions = m.SectionVersion.objects.filter(person=person, section=spec.name)
     return render(request, "register/history.jinja", {
-        "page_title": f"History of {SECTIONS[section].title.lower()}: {person.full_name}", "person": person,
-        "section": SECTIONS[section], "versions": versions,
+        "page_title": f"History of {spec.title.lower()}: {person.full_name}", "person": person,
+        "section": spec, "versions": versions,
     })
 
 
 @require_POST
 @permission_required(Permission.RECORD_CLINICAL_DECISION)
 def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
-    if section not in SECTIONS:
-        raise Http404
+    """Mark the section's current version as reviewed by a clinician."""
+    spec = _section_or_404(section)
     person = load_person(pk)
     try:
         actions.mark_reviewed(request.user, person, section, expected_version=_expected_version(request))
@@ -183,7 +191,7 @@ def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     except actions.EditConflict as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{SECTIONS[section].title} marked as reviewed.")
+        messages.success(request, f"{spec.title} marked as reviewed.")
     return redirect(reverse("register:record", args=[person.pk]) + f"#{section}")
 
 
