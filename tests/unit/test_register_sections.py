@@ -7,7 +7,7 @@ import pytest
 from django import forms
 
 from peolc.core.permissions import Permission
-from peolc.register import display
+from peolc.register import display, summary
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS, content_fields
 
@@ -92,3 +92,8 @@ def test_clinical_sections_need_the_clinical_decision_permission(section):
 
 def test_the_clinical_sections_are_the_respect_decision_and_anticipatory_medicines():
     assert {section.name for section in SECTION_LIST if section.clinical} == {"respect", "medicines"}
+
+
+def test_the_single_rows_the_emergency_summary_reads_are_declared_sections_rows():
+    declared = {s.singleton_related_name: s.singleton_model for s in SECTION_LIST if s.singleton_related_name}
+    assert summary.ONE_TO_ONE.items() <= declared.items()
