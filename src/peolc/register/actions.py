@@ -15,7 +15,7 @@ from peolc.core.actions import require_permission
 from peolc.core.audit import RecordedRefusal, record_event, refuse
 from peolc.core.models import Organisation, OrganisationType, User
 from peolc.core.permissions import Permission
-from peolc.register import access, summary
+from peolc.register import access, display, queries, summary
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS, Section, differences, snapshot
 
@@ -129,6 +129,70 @@ def open_emergency_summary(actor: User, person: m.Person) -> str:
     record_event(actor, "record.view", object_type="person", object_id=_person_ref(person),
                  reason=grant.reason if grant else "", details={"what": "emergency_summary", "basis": basis})
     return basis
+
+
+def _ids(people) -> list[str]:
+    return [str(person.pk) for person in people]
+
+
+def search_register(actor: User, *, nhs_number: str, family_name: str,
+                    date_of_birth: date | None) -> tuple[list[m.Person], list[m.Person]]:
+    """Find people by NHS number, or last name and date of birth: those ``actor`` may open, and the others.
+
+    The others are for offering a way to get access, never for showing who they are. The terms searched for are
+    identifiers, so they are not kept; the audit names the people they matched and those shown.
+    """
+    require_permission(actor, Permission.VIEW_RECORD)
+    matches = queries.matching_people(nhs_number=nhs_number, family_name=family_name, date_of_birth=date_of_birth)
+    shown = [p for p in matches if access.record_access_basis(actor, p) is not None]
+    record_event(actor, "register.search", object_type="person",
+                 details={"by": "nhs_number" if nhs_number else "name_and_birth_date", "matched": _ids(matches),
+                          "shown": _ids(shown)})
+    return shown, [p for p in matches if p not in shown]
+
+
+def record_duplicates_found(actor: User, kind: str, matches, *, shown) -> None:
+    """Audit that adding a person found people who may be them, and which of those the user was shown."""
+    record_event(actor, "register.duplicate_found", object_type="person",
+                 details={"kind": kind, "matched": _ids(matches), "shown": _ids(shown)})
+
+
+def record_list_shown(actor: User, action: str, people, **details) -> None:
+    """Audit a page listing people: which list, how it was filtered, and exactly whose rows were shown (by id)."""
+    record_event(actor, action, object_type="person", details={**details, "people": _ids(people)})
+
+
+def open_break_glass_page(actor: User, person: m.Person) -> None:
+    """Audit opening the break-glass page, which names the person's practice and whether they declined sharing."""
+    require_permission(actor, Permission.BREAK_GLASS)
+    record_event(actor, "record.break_glass_page", object_type="person", object_id=_person_ref(person))
+
+
+REGISTER_EXPORT_COLUMNS = (
+    "nhs_number", "given_name", "family_name", "date_of_birth", "practice_code", "status", "date_added",
+    "prognosis", "main_diagnosis", "acp_recorded", "preferred_place_of_death",
+)
+
+
+def export_register(actor: User, filters: dict[str, Any]) -> list[list[str]]:
+    """The register list ``actor`` may see, filtered, as rows of ``REGISTER_EXPORT_COLUMNS``; the export is audited
+    with the filters and every person exported."""
+    require_permission(actor, Permission.EXPORT_REGISTER)
+    people = list(queries.filtered_register(actor, filters, timezone.localdate()))
+    rows = []
+    for person in people:
+        entry = person.entry
+        acp = display.one_to_one(person, "acp")
+        preferences = display.one_to_one(person, "preferences")
+        rows.append([
+            nhs_number.format(person.nhs_number), person.given_name, person.family_name,
+            person.date_of_birth.isoformat(), person.practice.code, entry.status, entry.date_added.isoformat(),
+            entry.prognosis, entry.main_diagnosis, "yes" if acp and (acp.discussed or acp.documented) else "no",
+            preferences.preferred_place_of_death if preferences else "",
+        ])
+    record_event(actor, "register.export_csv", object_type="register",
+                 details={"rows": len(people), "filters": filters, "people": _ids(people)})
+    return rows
 
 
 def break_glass(actor: User, person: m.Person, reason: str, *, vital_interests: bool = False) -> m.BreakGlassAccess:

@@ -8,6 +8,7 @@ from django.db import models
 
 from peolc import nhs_number
 from peolc.core.jinja import longdate
+from peolc.core.models import AuditEvent
 from peolc.register import models as m
 from peolc.register.sections import SECTIONS, content_fields
 
@@ -62,18 +63,37 @@ def one_to_one(person: m.Person, related_name: str) -> models.Model | None:
 
 def section_content(person: m.Person, name: str) -> dict:
     """What a section holds, as ``{"rows": [...], "items": [[...], ...]}`` for the templates."""
-    from peolc.register.forms import SECTION_FORMS
-
     section = SECTIONS[name]
-    form_class, _ = SECTION_FORMS[name]
-    labels = getattr(getattr(form_class, "Meta", None), "labels", {}) or {}
     content: dict = {"rows": [], "items": []}
     if section.singleton_model is m.Person:
-        content["rows"] = rows_for_instance(person, labels)
+        content["rows"] = rows_for_instance(person, section.labels)
     elif section.singleton_model is not None:
-        related = section.singleton_model._meta.get_field("person").remote_field.related_name
-        content["rows"] = rows_for_instance(one_to_one(person, related), labels)
+        content["rows"] = rows_for_instance(one_to_one(person, section.singleton_related_name), section.labels)
     if section.list_model is not None:
         content["items"] = [rows_for_instance(item) for item in getattr(person, section.list_related_name).all()]
     return content
 
+
+EVENT_DESCRIPTIONS = {
+    "record.view": "Viewed", "record.view_refused": "Was refused access to", "record.update": "Changed",
+    "record.review": "Reviewed", "record.break_glass": "Used emergency access (break-glass) to",
+    "record.break_glass_review": "Reviewed emergency access to", "register.add": "Added to the register",
+    "record.update_refused": "Was refused a change to", "record.review_refused": "Was refused a review of",
+    "record.break_glass_page": "Opened the emergency access (break-glass) page for",
+}
+
+
+def describe_event(event: AuditEvent) -> str:
+    """One audit event in plain English for the access report."""
+    verb = EVENT_DESCRIPTIONS.get(event.action, event.action)
+    what = event.details.get("what") or event.details.get("section") or ""
+    if event.action == "register.add":
+        return verb
+    prefix, _, section = what.partition(":")
+    if section in SECTIONS and prefix in ("history", "edit"):
+        what = {"history": "the history of ", "edit": "for editing: "}[prefix] + SECTIONS[section].title
+    else:
+        what = {"record": "the record", "emergency_summary": "the emergency summary",
+                "access_report": "this access report"}.get(what, SECTIONS[what].title.lower() if what in SECTIONS
+                                                              else what)
+    return f"{verb} {what}".strip()

@@ -193,20 +193,6 @@ CareTeamFormSet = forms.formset_factory(CareTeamMemberForm, extra=2, can_delete=
 CarerFormSet = forms.formset_factory(CarerForm, extra=1, can_delete=True)
 MedicineFormSet = forms.formset_factory(MedicineForm, extra=2, can_delete=True)
 
-# Each section's form for its single row and formset for its list, as the edit page needs them.
-SECTION_FORMS: dict[str, tuple[type[forms.Form] | None, type | None]] = {
-    "person": (PersonForm, None),
-    "entry": (EntryForm, None),
-    "preferences": (PreferencesForm, None),
-    "respect": (RespectForm, None),
-    "acp": (AcpForm, None),
-    "care_team": (ReviewDateMixin, CareTeamFormSet),
-    "carers": (ReviewDateMixin, CarerFormSet),
-    "medicines": (AnticipatoryCareForm, MedicineFormSet),
-    "after_death": (AfterDeathForm, None),
-}
-
-
 class FindPersonForm(forms.Form):
     nhs_number = forms.CharField(label="NHS number", required=False, max_length=12)
     family_name = forms.CharField(label="Last name", required=False, max_length=100)

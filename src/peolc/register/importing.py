@@ -43,6 +43,7 @@ from peolc.core.permissions import Permission
 from peolc.register import choices as c
 from peolc.register import models as m
 from peolc.register.actions import DuplicatePerson, PossibleDuplicate, add_to_register, update_section
+from peolc.register.sections import SECTIONS
 
 MAX_ERRORS = 50
 REQUIRED_COLUMNS = (
@@ -254,7 +255,7 @@ def import_practice_register(
     parsed = []
     for number, raw in enumerate(rows, start=2):
         row = _parse_row(number, raw, practice, errors)
-        if row is not None and row["respect"] and not actor.has_permission(Permission.RECORD_CLINICAL_DECISION):
+        if row is not None and row["respect"] and not SECTIONS["respect"].may_edit(actor):
             errors.add(number, "cpr_recommendation", "only a clinician can import CPR recommendations")
         elif row is not None:
             parsed.append((number, row))

@@ -1,4 +1,9 @@
-"""The sections of a record: what each holds, who may change it, and how it is snapshotted for its history."""
+"""The sections of a record, each declared once: what it holds, the forms that edit it, how its fields are labelled,
+who may change it, and how it is snapshotted for its history.
+
+Adding a section takes its model (and migration) and one ``Section`` in ``SECTIONS``; the record page, the edit and
+history pages, the actions, the emergency summary's review notes and the loaders all read it from here.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django import forms
 from django.db import models
 
 from peolc.core.permissions import Permission
+from peolc.register import forms as f
 from peolc.register import models as m
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Section:
+    """One section of a record: its content model(s), the forms that edit them, and who may change it."""
+
     name: str
     title: str
+    # The form for the section's single row (with its review date); a list-only section's form holds just the
+    # review date. Its ``Meta.labels`` are also how the record page labels the row's fields.
+    form: type[forms.Form]
+    # The formset for the section's list of rows, when it has one.
+    formset: type[forms.BaseFormSet] | None = None
     # Sections holding clinical decisions may be changed by clinicians only.
     clinical: bool = False
     # A single row per person (one-to-one) or a list of rows.
@@ -25,25 +39,52 @@ class Section:
 
     @property
     def edit_permissions(self) -> tuple[Permission, ...]:
+        """The permissions a user needs, all of them, to change this section."""
         if self.clinical:
             return (Permission.EDIT_RECORD, Permission.RECORD_CLINICAL_DECISION)
         return (Permission.EDIT_RECORD,)
+
+    def may_edit(self, user) -> bool:
+        """Whether ``user``'s role lets them change this section (their relationship with the person aside)."""
+        return all(user.has_permission(p) for p in self.edit_permissions)
+
+    @property
+    def singleton_related_name(self) -> str:
+        """The person's attribute holding the section's single row (``""`` when it is the person themselves)."""
+        if self.singleton_model is None or self.singleton_model is m.Person:
+            return ""
+        return self.singleton_model._meta.get_field("person").remote_field.related_name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Labels for the single row's fields where the form words them differently from the model."""
+        return dict(getattr(getattr(self.form, "Meta", None), "labels", None) or {})
+
+    @property
+    def list_fields(self) -> list[str]:
+        """The fields of a list row that the section's formset edits."""
+        return list(self.formset.form.base_fields) if self.formset is not None else []
 
 
 SECTIONS: dict[str, Section] = {
     s.name: s
     for s in (
-        Section("person", "Personal details", singleton_model=m.Person),
-        Section("entry", "Register entry", singleton_model=m.RegisterEntry),
-        Section("preferences", "Preferences and what matters", singleton_model=m.Preferences),
-        Section("respect", "ReSPECT and CPR decision", clinical=True, singleton_model=m.RespectDecision),
-        Section("acp", "Advance care planning", singleton_model=m.AdvanceCarePlan),
-        Section("care_team", "Care team", list_model=m.CareTeamMember, list_related_name="care_team"),
-        Section("carers", "Carers and family", list_model=m.Carer, list_related_name="carers"),
-        Section("medicines", "Anticipatory medicines and equipment", clinical=True,
-                singleton_model=m.AnticipatoryCare, list_model=m.AnticipatoryMedicine,
-                list_related_name="anticipatory_medicines"),
-        Section("after_death", "After death", singleton_model=m.AfterDeath),
+        Section(name="person", title="Personal details", singleton_model=m.Person, form=f.PersonForm),
+        Section(name="entry", title="Register entry", singleton_model=m.RegisterEntry, form=f.EntryForm),
+        Section(name="preferences", title="Preferences and what matters", singleton_model=m.Preferences,
+                form=f.PreferencesForm),
+        Section(name="respect", title="ReSPECT and CPR decision", clinical=True, singleton_model=m.RespectDecision,
+                form=f.RespectForm),
+        Section(name="acp", title="Advance care planning", singleton_model=m.AdvanceCarePlan, form=f.AcpForm),
+        Section(name="care_team", title="Care team", list_model=m.CareTeamMember, list_related_name="care_team",
+                form=f.ReviewDateMixin, formset=f.CareTeamFormSet),
+        Section(name="carers", title="Carers and family", list_model=m.Carer, list_related_name="carers",
+                form=f.ReviewDateMixin, formset=f.CarerFormSet),
+        Section(name="medicines", title="Anticipatory medicines and equipment", clinical=True,
+                singleton_model=m.AnticipatoryCare, form=f.AnticipatoryCareForm,
+                list_model=m.AnticipatoryMedicine, list_related_name="anticipatory_medicines",
+                formset=f.MedicineFormSet),
+        Section(name="after_death", title="After death", singleton_model=m.AfterDeath, form=f.AfterDeathForm),
     )
 }
 
