@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow.parquet as pq
+import pytest
 
 from peolc.analytics import backends
 from peolc.analytics.contract import TABLES
@@ -23,6 +24,10 @@ def _run(con, folder):
 
 
 def test_two_runs_give_identical_tables(con, tmp_path):
+    if con.name == "pyspark":
+        # It passes on Spark but takes over ten minutes of a two-core machine. The order is fixed by sorting the
+        # aggregated rows in numpy (values.encode) after they leave the backend, so the DuckDB run checks it.
+        pytest.skip("two 20,000-person runs take minutes on a local Spark session; the fixed order is backend-free")
     generate(GeneratorConfig(people=20_000, seed=7, years=2), tmp_path)
     assert pq.read_metadata(tmp_path / "deaths.parquet").num_rows > 0
     first, second = _run(con, tmp_path), _run(con, tmp_path)
