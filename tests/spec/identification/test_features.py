@@ -124,16 +124,12 @@ ROWS = {
     ],
 }
 
-_CACHE: dict[str, dict[int, dict]] = {}
 
-
-@pytest.fixture
-def people(con, ics):
+@pytest.fixture(scope="module")
+def people(con, contract_tables):
     """Features by patient id, computed once per backend."""
-    if con.name not in _CACHE:
-        result = con.to_pyarrow(build_features(ics(ROWS), INDEX)).to_pylist()
-        _CACHE[con.name] = {row["patient_id"]: row for row in result}
-    return _CACHE[con.name]
+    result = con.to_pyarrow(build_features(contract_tables(ROWS), INDEX)).to_pylist()
+    return {row["patient_id"]: row for row in result}
 
 
 def test_cohort_is_alive_and_registered_on_the_index_date(people):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from peolc.analytics.indicators.definitions import load_definitions
-from peolc.analytics.indicators.engine import TRENDS, _add_trends
 from peolc.analytics.indicators.keys import KeyIndex, Vocabulary, lookup
 from peolc.analytics.indicators.periods import Period, block_membership, build_periods, quarter_block
 from peolc.analytics.indicators.suppression import suppress
+from peolc.analytics.indicators.trends import TRENDS, add_trends
 from peolc.analytics.stats import byar_interval
 
 
@@ -160,7 +160,7 @@ def test_recent_trend_by_indicator_type():
     lower, upper = byar_interval(values["numerator"])
     values["lower_95"] = np.where(is_rate, lower / values["denominator"], np.nan)
     values["upper_95"] = np.where(is_rate, upper / values["denominator"], np.nan)
-    _add_trends(values, load_definitions(), vocab, periods)
+    add_trends(values, load_definitions(), vocab, periods)
     labels = [TRENDS[code] for code in values["trend"]]
     # Each series' latest year carries the trend over its five years; earlier years have too few points before them.
     assert labels[4] == "increasing" and labels[9] == "decreasing" and labels[14] == "no significant change"

@@ -1,4 +1,5 @@
-"""The outcomes dashboard in a real browser: overview, an indicator page with its CSV download, the equity audit."""
+"""An ICB analyst: the finding pages (prevalence, model performance) and the outcomes dashboard (overview, an
+indicator page with its CSV download, the equity audit)."""
 
 import pytest
 from browser_helpers import assert_accessible, sign_in
@@ -18,6 +19,20 @@ def indicator_outputs(tmp_path_factory):
                  "--quiet"]) == 0
     run_pipeline(data, out, steps=["indicators"])
     return data, out
+
+
+def test_an_analyst_reads_prevalence_and_model_performance(page, loaded, make_user, ics):
+    make_user("analyst.finder", "icb_analyst", ics["icb"], password="a-long-test-password-42")
+    sign_in(page, "analyst.finder", "a-long-test-password-42")
+    page.goto("/finding/population/")
+    expect(page.get_by_role("heading", name="Register prevalence by practice")).to_be_visible()
+    expect(page.locator("#prevalence .main-svg").first).to_be_attached()
+    assert_accessible(page)
+    assert page.console_errors == []
+    page.goto("/finding/model/")
+    expect(page.locator("#calibration .main-svg").first).to_be_attached()
+    assert_accessible(page)
+    assert page.console_errors == []
 
 
 def test_an_analyst_reads_the_outcomes(page, db, indicator_outputs, make_user, ics):

@@ -1,48 +1,32 @@
-"""The register's journeys in a real browser: add, record, emergency summary, refusal, break-glass, conflicts."""
+"""A GP, and the coordinator who shares the care of their patients: the register's journeys (add, record,
+emergency summary, conflicting edits, without JavaScript) and reviewing the people the model finds."""
 
 import re
 
 import pytest
-from browser_helpers import assert_accessible, sign_in
+from browser_helpers import add_person, assert_accessible, fill_date, navigation_labels, sign_in, valid_nhs_number
 from playwright.sync_api import expect
-
-from peolc import nhs_number
-
-
-def valid_nhs_number(seed: int) -> str:
-    for prefix in range(999000000 + seed * 100, 999000000 + seed * 100 + 100):
-        digit = nhs_number.check_digit(str(prefix))
-        if digit is not None:
-            return f"{prefix}{digit}"
-    raise AssertionError("no valid number")
-
-
-def fill_date(page, name: str, day: int, month: int, year: int) -> None:
-    for part, value in (("day", day), ("month", month), ("year", year)):
-        page.locator(f"input[name='{name}[{part}]']").fill(str(value))
-
-
-def add_person(page, number: str, family_name: str = "Example") -> str:
-    page.goto("/register/add/")
-    page.get_by_label("NHS number").fill(number)
-    page.get_by_label("First name").fill("Margaret")
-    page.get_by_label("Last name").fill(family_name)
-    fill_date(page, "person-date_of_birth", 14, 2, 1941)
-    page.get_by_label("Female").check()
-    page.get_by_label("Postcode").fill("LE2 1AA")
-    page.get_by_label("Identification route").select_option("clinician")
-    page.get_by_label("Months").check()
-    page.get_by_label("Main diagnosis").select_option("heart_failure")
-    page.get_by_label("Consent given").check()
-    page.get_by_role("button", name="Add to register").click()
-    expect(page.get_by_text("has been added to the register")).to_be_visible()
-    return page.url
 
 
 @pytest.fixture
 def gp_page(page, demo_users):
     sign_in(page, "demo-gp")
     return page
+
+
+def test_a_demo_gp_signs_in_and_sees_navigation_for_their_role(page, demo_users):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/sign-in/\?next=/$"))
+    expect(page.get_by_text("Synthetic data only")).to_be_visible()
+    assert_accessible(page)
+
+    sign_in(page, "demo-gp")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dr Asha Patel")
+    expect(page.get_by_text("GP, Riverside Medical Centre")).to_be_visible()
+    assert navigation_labels(page) == ["Home", "Find a service", "Find a person", "Register", "Worklists",
+                                       "Finding people", "Population", "Outcomes", "Service gaps"]
+    assert_accessible(page)
+    assert page.console_errors == []
 
 
 def test_a_gp_adds_a_person_and_records_preferences_and_respect(gp_page):
@@ -82,59 +66,30 @@ def test_a_gp_adds_a_person_and_records_preferences_and_respect(gp_page):
     assert_accessible(page)
 
 
-def test_urgent_care_opens_the_emergency_summary_but_not_the_full_record(page, demo_users):
-    sign_in(page, "demo-gp")
-    record_url = add_person(page, valid_nhs_number(2), "Summary")
-    person_path = re.search(r"/register/people/[0-9a-f-]+/", record_url).group(0)
-    page.get_by_role("button", name="Sign out").click()
-
-    sign_in(page, "demo-urgent-care")
-    page.goto("/register/find/")
-    page.get_by_label("NHS number").fill(valid_nhs_number(2))
-    page.get_by_role("button", name="Search").click()
-    expect(page.get_by_text("1 person found")).to_be_visible()
-    assert_accessible(page)
-    # Urgent care has no relationship with the person: the search offers the summary without saying who it is.
-    expect(page.get_by_text("Margaret SUMMARY")).to_have_count(0)
-    page.get_by_role("link", name="Open the emergency summary").click()
-    expect(page.get_by_role("heading", name="Emergency summary")).to_be_visible()
-    expect(page.get_by_text("No ReSPECT or CPR decision is recorded")).to_be_visible()
+def test_a_gp_reviews_candidates_and_adds_one_to_the_register(page, loaded, make_user, ics):
+    make_user("gp.finder", "gp", ics["practice"], password="a-long-test-password-42")
+    sign_in(page, "gp.finder", "a-long-test-password-42")
+    page.goto("/finding/")
+    expect(page.get_by_role("heading", name="1. NHS number 999 000 0018, female, aged 88")).to_be_visible()
+    page.get_by_text("Why").first.click()
+    expect(page.get_by_text("Care home resident since 2026-07-10").first).to_be_visible()
     assert_accessible(page)
 
-    response = page.goto(person_path)
-    assert response.status == 403
-    expect(page.get_by_role("button", name="Open the emergency summary")).to_be_visible()
-
-
-def test_an_unrelated_clinician_is_refused_then_breaks_glass(page, demo_users):
-    sign_in(page, "demo-gp")
-    record_url = add_person(page, valid_nhs_number(3), "Glass")
-    page.get_by_role("button", name="Sign out").click()
-
-    sign_in(page, "demo-hospital")
-    response = page.goto(record_url)
-    assert response.status == 403
-    expect(page.get_by_role("heading", level=1)).to_have_text("You do not have access to this record")
+    page.get_by_role("button", name="Review and add to register").first.click()
+    expect(page.get_by_label("NHS number")).to_have_value("9990000018")
+    page.get_by_label("First name").fill("Edith")
+    page.get_by_label("Last name").fill("Found")
+    for part, value in (("day", "3"), ("month", "4"), ("year", "1938")):
+        page.locator(f"input[name='person-date_of_birth[{part}]']").fill(value)
+    page.get_by_label("Months").check()
+    page.get_by_label("Main diagnosis").select_option("dementia")
+    page.get_by_label("Shared in the person's best interests (lacks capacity)").check()
     assert_accessible(page)
-    page.get_by_role("button", name="Get emergency access (break glass)").click()
-    page.get_by_label("Why do you need to see this record now?").fill("short")
-    page.get_by_role("button", name="Get emergency access").click()
-    expect(page.get_by_role("alert")).to_contain_text("at least 10 characters")
-    assert_accessible(page)
-    page.get_by_label("Why do you need to see this record now?").fill(
-        "Admitted unconscious to ED, need ReSPECT decision"
-    )
-    page.get_by_role("button", name="Get emergency access").click()
-    expect(page.get_by_text("You are viewing this record through break-glass")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Add to register").click()
+    expect(page.get_by_text("Edith FOUND has been added to the register.")).to_be_visible()
 
-    sign_in(page, "demo-privacy-officer")
-    page.goto("/register/break-glass/")
-    expect(page.get_by_text("Admitted unconscious to ED")).to_be_visible()
-    assert_accessible(page)
-    page.get_by_label("Appropriate", exact=True).check()
-    page.get_by_role("button", name="Record review").click()
-    expect(page.get_by_text("Review recorded.")).to_be_visible()
+    page.goto("/finding/")
+    expect(page.get_by_text("999 000 0018")).to_have_count(0)
 
 
 def test_two_users_edit_the_same_section_and_the_second_sees_a_conflict(browser, live_server, demo_users, settings):

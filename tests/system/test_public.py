@@ -1,4 +1,4 @@
-"""The public directory in a real browser: search by need and postcode without signing in, accessibly."""
+"""The public, without signing in: searching the directory of services, and the public pages."""
 
 from __future__ import annotations
 
@@ -59,4 +59,10 @@ def test_search_by_postcode_and_need(page, services):
 def test_unknown_postcode_is_explained(page, services):
     page.goto("/directory/?postcode=ZZ1+1ZZ")
     expect(page.get_by_role("link", name="We could not find that postcode")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/accessibility/", "/privacy/"])
+def test_public_pages_are_accessible(page, db, path):
+    page.goto(path)
     assert_accessible(page)
