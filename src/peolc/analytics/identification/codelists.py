@@ -14,6 +14,7 @@ import ibis
 import pyarrow as pa
 
 from peolc import reference
+from peolc.analytics.contract import outputs as outputs_contract
 
 CODELISTS = (
     "palliative_care",
@@ -26,17 +27,9 @@ CODELISTS = (
 )
 SNOMED, ICD10 = "SNOMED CT", "ICD-10"
 
-# Advanced disease groups (SPICT disease-specific indicators), in the order they appear in outputs.
-DISEASE_GROUPS = (
-    "cancer",
-    "metastatic_cancer",
-    "heart_failure",
-    "copd",
-    "ckd_4_5",
-    "liver",
-    "neurological",
-    "dementia",
-)
+# Advanced disease groups (SPICT disease-specific indicators), in the order they appear in outputs: the output
+# contract's vocabulary, declared once there.
+DISEASE_GROUPS = outputs_contract.DISEASE_GROUPS
 DISEASE_LABELS = {
     "cancer": "Cancer",
     "metastatic_cancer": "Metastatic cancer",
