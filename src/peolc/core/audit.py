@@ -106,7 +106,7 @@ class RecordedRefusal(PermissionDenied):
 
 
 def refuse(
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     message: str = "",
     *,
     action: str = REFUSED,

@@ -53,7 +53,7 @@ class ChangePasswordForm(PasswordChangeForm):
         return super().save(commit)
 
 
-def error_list(form: forms.Form) -> list[dict]:
+def error_list(form: forms.BaseForm) -> list[dict]:
     """A form's errors as the NHS.UK error summary's list, each linking to its field."""
     items: list[dict] = []
     for name, errors in form.errors.items():

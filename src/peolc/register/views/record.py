@@ -4,10 +4,12 @@ emergency summary."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import ModelForm
 from django.forms.models import model_to_dict as forms_model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,7 +89,7 @@ def edit_section(request: AuthenticatedRequest, pk, section: str) -> HttpRespons
     person = load_person(pk)
     if not spec.may_edit(request.user):
         raise refuse(request.user, f"Only clinicians can change the {spec.title.lower()} section.",
-                     action="record.update_refused", object_type="person", object_id=person.pk,
+                     action="record.update_refused", object_type="person", object_id=str(person.pk),
                      details={"section": section, "reason": "not_permitted"})
     # The edit page shows the section's content, so opening it is a view of the record like any other.
     try:
@@ -128,7 +130,10 @@ def edit_section(request: AuthenticatedRequest, pk, section: str) -> HttpRespons
     errors = error_list(form) if form.is_bound else []
     if formset is not None and formset.is_bound:
         errors += [{"text": f"Row {i + 1}: {message}", "href": "#items"}
-                   for i, row in enumerate(formset.errors) for messages_ in row.values() for message in messages_]
+                   for i, row in enumerate(formset.errors)
+                   # A formset's errors are one ErrorDict per form; the stubs call them ErrorLists.
+                   for messages_ in row.values()  # type: ignore[attr-defined]
+                   for message in messages_]
         errors += [{"text": message, "href": "#items"} for message in formset.non_form_errors()]
     return render(request, "register/edit_section.jinja", {
         "page_title": f"{spec.title}: {person.full_name}", "person": person, "section": spec, "state": state,
@@ -140,10 +145,12 @@ def edit_section(request: AuthenticatedRequest, pk, section: str) -> HttpRespons
 def _details_form(spec: Section, data, person: m.Person, state: m.RecordSection):
     """The section's form for its single row (or just its review date), bound to what is recorded now."""
     initial = {"review_date": state.review_date}
+    # A section with a single row edits it with a model form.
+    model_form = cast("type[ModelForm]", spec.form)
     if spec.singleton_model is m.Person:
-        return spec.form(data, instance=person, initial=initial)
+        return model_form(data, instance=person, initial=initial)
     if spec.singleton_model is not None:
-        return spec.form(data, instance=display.one_to_one(person, spec.singleton_related_name), initial=initial)
+        return model_form(data, instance=display.one_to_one(person, spec.singleton_related_name), initial=initial)
     return spec.form(data, initial=initial)
 
 
