@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,7 @@ def record_event(
     action: str,
     *,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: str | int | UUID = "",
     reason: str = "",
     details: dict[str, Any] | None = None,
     system_actor: str = "system",
@@ -111,7 +112,7 @@ def refuse(
     *,
     action: str = REFUSED,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: str | int | UUID = "",
     details: dict[str, Any] | None = None,
 ) -> RecordedRefusal:
     """Record that ``actor`` was refused something, and return the ``PermissionDenied`` to raise.

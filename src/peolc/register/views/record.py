@@ -89,7 +89,7 @@ def edit_section(request: AuthenticatedRequest, pk, section: str) -> HttpRespons
     person = load_person(pk)
     if not spec.may_edit(request.user):
         raise refuse(request.user, f"Only clinicians can change the {spec.title.lower()} section.",
-                     action="record.update_refused", object_type="person", object_id=str(person.pk),
+                     action="record.update_refused", object_type="person", object_id=person.pk,
                      details={"section": section, "reason": "not_permitted"})
     # The edit page shows the section's content, so opening it is a view of the record like any other.
     try:
