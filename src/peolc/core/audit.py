@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from peolc.core import context
@@ -13,11 +15,11 @@ from peolc.core.models import AuditChainHead, AuditEvent, User
 
 
 def record_event(
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     action: str,
     *,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: str | int | UUID = "",
     reason: str = "",
     details: dict[str, Any] | None = None,
     system_actor: str = "system",
@@ -30,13 +32,14 @@ def record_event(
     locks the audit chain's head until that transaction ends, so an action takes every row lock it needs before
     its first event: a row lock taken after it can deadlock with another action waiting for the head.
     """
-    authenticated = actor is not None and actor.is_authenticated
-    organisation = actor.organisation if authenticated else None
+    # Only a signed-in user is a User; a signed-out visitor is an AnonymousUser.
+    user = actor if isinstance(actor, User) else None
+    organisation = user.organisation if user else None
     return AuditEvent.objects.create(
-        actor_username=actor.get_username() if authenticated else ("anonymous" if actor is not None else system_actor),
-        actor_id=actor.pk if authenticated else None,
+        actor_username=user.get_username() if user else ("anonymous" if actor is not None else system_actor),
+        actor_id=user.pk if user else None,
         actor_organisation=organisation.code if organisation else "",
-        actor_role=actor.role if authenticated else "",
+        actor_role=user.role if user else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id),
@@ -104,12 +107,12 @@ class RecordedRefusal(PermissionDenied):
 
 
 def refuse(
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     message: str = "",
     *,
     action: str = REFUSED,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: str | int | UUID = "",
     details: dict[str, Any] | None = None,
 ) -> RecordedRefusal:
     """Record that ``actor`` was refused something, and return the ``PermissionDenied`` to raise.

@@ -14,7 +14,7 @@ from peolc.core.permissions import Role
 T = OrganisationType
 
 # A small ICS, used until a synthetic ICS's organisations are loaded: one of every kind in a believable hierarchy.
-DEMO_ORGANISATIONS = [
+DEMO_ORGANISATIONS: list[dict[str, str | None]] = [
     {"code": "QDM", "name": "Demo Integrated Care Board", "type": T.ICB, "parent": None, "postcode": "LE1 6ZG"},
     {"code": "QDM01", "name": "North Locality", "type": T.LOCALITY, "parent": "QDM", "postcode": ""},
     {"code": "QDM02", "name": "South Locality", "type": T.LOCALITY, "parent": "QDM", "postcode": ""},

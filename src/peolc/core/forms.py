@@ -53,9 +53,9 @@ class ChangePasswordForm(PasswordChangeForm):
         return super().save(commit)
 
 
-def error_list(form: forms.Form) -> list[dict]:
+def error_list(form: forms.BaseForm) -> list[dict]:
     """A form's errors as the NHS.UK error summary's list, each linking to its field."""
-    items = []
+    items: list[dict] = []
     for name, errors in form.errors.items():
         anchor = f"#{form[name].id_for_label}" if name in form.fields else "#maincontent"
         items.extend({"text": message, "href": anchor} for message in errors)

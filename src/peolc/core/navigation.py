@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 
@@ -39,7 +40,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
     """Navigation entries ``user`` may use, each ``{"text", "href", "current"}``."""
     if not user.is_authenticated:
         return []
-    items = [
+    items: list[dict[str, Any]] = [
         {"text": item.label, "href": reverse(item.url_name), "current": False}
         for item in NAVIGATION
         if item.permission is None or user.has_permission(item.permission)

@@ -96,6 +96,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def permissions_for(role: str | None) -> frozenset[Permission]:
     """The permissions a role grants; nothing for an unknown or missing role."""
+    if role is None:
+        return frozenset()
     try:
         return ROLE_PERMISSIONS[Role(role)]
     except ValueError:

@@ -23,6 +23,7 @@ from peolc.core.actions import users as user_actions
 from peolc.core.audit import REFUSED, RecordedRefusal, record_event, refuse
 from peolc.core.models import AuditEvent, Organisation, User
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.signin import client_ip
 
 
@@ -280,20 +281,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- signed-in pages --------------------------------------------------------------------------------------------
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """What the signed-in user can do, by role."""
     return render(request, "core/home.jinja", {"page_title": "Home"})
 
 
 @permission_required(Permission.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     users = User.objects.select_related("organisation").order_by("username")
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(request, "core/user_list.jinja", {"page_title": "Users", "page": page})
 
 
 @permission_required(Permission.MANAGE_USERS)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     return form_view(
         request, forms.NewUserForm(request.POST or None), "core/user_form.jinja",
         save=lambda data: user_actions.create_user(request.user, site_url=request.build_absolute_uri("/"), **data),
@@ -304,7 +305,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Permission.MANAGE_USERS)
 @require_POST
-def user_reset_password(request: HttpRequest, username: str) -> HttpResponse:
+def user_reset_password(request: AuthenticatedRequest, username: str) -> HttpResponse:
     """Invalidate a user's password and email them a one-time link to set a new one."""
     user = get_object_or_404(User, username=username)
     try:
@@ -318,7 +319,7 @@ def user_reset_password(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_USERS)
-def user_edit(request: HttpRequest, username: str) -> HttpResponse:
+def user_edit(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_object_or_404(User, username=username)
     initial = {field: getattr(user, field) for field in forms.EditUserForm.base_fields}
     return form_view(
@@ -330,7 +331,7 @@ def user_edit(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedRequest) -> HttpResponse:
     organisations = Organisation.objects.select_related("parent", "locality").order_by("type", "name")
     kind = request.GET.get("type", "")
     if kind:
@@ -343,7 +344,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthenticatedRequest) -> HttpResponse:
     return form_view(
         request, forms.NewOrganisationForm(request.POST or None), "core/organisation_form.jinja",
         save=lambda data: organisation_actions.create_organisation(request.user, **data),
@@ -353,7 +354,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_ORGANISATIONS)
-def organisation_edit(request: HttpRequest, code: str) -> HttpResponse:
+def organisation_edit(request: AuthenticatedRequest, code: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, code=code)
     initial = {field: getattr(organisation, field) for field in forms.EditOrganisationForm.base_fields}
     return form_view(
@@ -365,7 +366,7 @@ def organisation_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @permission_required(Permission.VIEW_AUDIT_LOG)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     """The audit log, newest first. Read-only: there is no way to change or remove an entry."""
     form = forms.AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.all()

@@ -25,6 +25,7 @@ def _figure(value: float, unit: str) -> str:
 
 
 def _interval(row: m.IndicatorValue, unit: str) -> str:
+    assert row.lower_95 is not None and row.upper_95 is not None  # a significant difference has an interval
     return f"95% CI {_figure(row.lower_95, unit)} to {_figure(row.upper_95, unit)}"
 
 
@@ -35,6 +36,7 @@ def _count(row: m.IndicatorValue) -> str:
 
 
 def _direction(row: m.IndicatorValue, indicator: m.Indicator) -> tuple[str, bool | None]:
+    assert row.value is not None  # only rows with a value are compared
     higher = row.value > (row.benchmark_value or 0)
     word = "higher" if higher else "lower"
     if indicator.polarity == "higher_is_better":
@@ -87,16 +89,17 @@ def inequality_finding(indicator: m.Indicator, inequality: m.Inequality | None) 
     if inequality is None or inequality.sii_value is None or inequality.sii_interval is None:
         return None
     lower, upper = inequality.sii_interval
+    sii = inequality.sii_value
     if lower <= 0 <= upper:
         return None
     unit = "percentage points" if indicator.unit == "%" else indicator.unit
-    direction = "higher" if inequality.sii > 0 else "lower"
+    direction = "higher" if sii > 0 else "lower"
     favourable = None
     if indicator.polarity != "no_judgement":
-        favourable = (inequality.sii > 0) == (indicator.polarity == "higher_is_better")
+        favourable = (sii > 0) == (indicator.polarity == "higher_is_better")
     return Finding(
         "imd_quintile",
-        f"{indicator.title}: {abs(inequality.sii):.1f} {unit} {direction} in the least deprived areas than in the "
-        f"most deprived (slope index of inequality {inequality.sii:.1f}, 95% CI {lower:.1f} to {upper:.1f}).",
+        f"{indicator.title}: {abs(sii):.1f} {unit} {direction} in the least deprived areas than in the "
+        f"most deprived (slope index of inequality {sii:.1f}, 95% CI {lower:.1f} to {upper:.1f}).",
         favourable,
     )

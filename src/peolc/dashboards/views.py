@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
@@ -14,6 +15,7 @@ from peolc.analytics.stats import funnel_limits_proportion
 from peolc.core.charts import Chart, allows_inline_styles
 from peolc.core.csvfiles import csv_response
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import permission_required
 from peolc.dashboards import findings, queries
 from peolc.dashboards import models as m
@@ -25,7 +27,7 @@ CSV_COLUMNS = ["indicator_id", "period_type", "period", "area_type", "area_code"
                "benchmark_type", "benchmark_value", "comparison", "trend", "suppressed"]
 
 
-def _context(request: HttpRequest, selection: queries.Selection | None) -> dict:
+def _context(request: AuthenticatedRequest, selection: queries.Selection | None) -> dict:
     return {
         "selection": selection, "period_types": queries.PERIOD_TYPE_LABELS,
         "periods": queries.periods(selection.period_type) if selection else [],
@@ -35,7 +37,7 @@ def _context(request: HttpRequest, selection: queries.Selection | None) -> dict:
 
 
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     """Every indicator for one period and area, grouped by the national ambitions."""
     selection = queries.selection(request.GET)
     tiles: dict[int, list] = defaultdict(list)
@@ -54,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @allows_inline_styles
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def indicator(request: HttpRequest, indicator_id: str) -> HttpResponse:
+def indicator(request: AuthenticatedRequest, indicator_id: str) -> HttpResponse:
     """One indicator: trend, areas compared, funnel plot, breakdowns, inequality and the data table."""
     indicator = get_object_or_404(m.Indicator, pk=indicator_id)
     selection = queries.selection(request.GET)
@@ -148,6 +150,7 @@ def _funnel_chart(indicator, practices) -> Chart | None:
     for confidence, name in ((0.95, "95%"), (0.998, "99.8%")):
         lower, upper = funnel_limits_proportion(n, target, confidence)
         limits[name] = (lower * scale, upper * scale)
+    data: list[dict[str, Any]]
     data = [{"type": "scatter", "mode": "markers", "name": "Practices", "x": [r.denominator for r in shown],
              "y": [_fmt(r.value, 2) for r in shown], "text": [r.area_name for r in shown], "marker": {"size": 9}},
             {"type": "scatter", "mode": "lines", "name": "ICB value", "x": [n[0], n[-1]],
@@ -188,7 +191,7 @@ def _breakdown_charts(indicator, rows) -> list[Chart]:
 
 
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def equity_audit(request: HttpRequest) -> HttpResponse:
+def equity_audit(request: AuthenticatedRequest) -> HttpResponse:
     """A printable health-equity audit for a year and an area, with findings written from the numbers."""
     params = request.GET.copy()
     if params.get("period_type") not in ("calendar_year", "financial_year"):

@@ -101,7 +101,7 @@ def save_service(actor: User, service: m.Service | None, *, organization: m.Dire
     now = timezone.now()
     with transaction.atomic():
         creating = service is None
-        if creating:
+        if service is None:
             service = m.Service(organization=organization, last_modified=now)
             before = {}
         else:
@@ -175,7 +175,8 @@ def add_term(actor: User, *, name: str, description: str, parent: m.TaxonomyTerm
     require_permission(actor, Permission.MANAGE_DIRECTORY)
     from django.utils.text import slugify
 
-    term = m.TaxonomyTerm(taxonomy_id=m.Taxonomy.objects.order_by("name").values_list("id", flat=True).first(),
+    # With no taxonomy yet the id is None, which full_clean below refuses.
+    term = m.TaxonomyTerm(taxonomy_id=m.Taxonomy.objects.order_by("name").values_list("id", flat=True).first(),  # type: ignore[misc]
                           code=slugify(name)[:60], name=name.strip(), description=description.strip(), parent=parent)
     term.full_clean()
     with transaction.atomic():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -33,13 +34,15 @@ def distances(term: m.TaxonomyTerm) -> tuple[list[AreaDistance], list[tuple[floa
     whether an ICS-wide service with no location covers everyone."""
     term_ids = [term.id, *term.children.values_list("id", flat=True)]
     services = m.Service.objects.filter(status=m.ServiceStatus.ACTIVE, attributes__taxonomy_term_id__in=term_ids)
-    points = list(
+    # Located places only: a place has both its coordinates or neither.
+    points = cast("list[tuple[float, float]]", list(
         m.Location.objects.filter(service_at_locations__service__in=services, location_type="physical",
                                   latitude__isnull=False).values_list("latitude", "longitude").distinct()
-    )
+    ))
     everywhere = services.exclude(service_at_locations__location__location_type="physical").exists()
     result = []
     for area in m.Area.objects.order_by("lsoa_code"):
+        nearest: float | None
         if everywhere:
             nearest = 0.0
         else:

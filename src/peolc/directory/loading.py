@@ -136,8 +136,8 @@ def load_demo_directory(data_dir: Path, out_dir: Path | None = None, *, today: d
         b = _Builder(today)
         orgs = Organisation.objects.filter(active=True)
         by_type: dict[str, list[Organisation]] = {}
-        for org in orgs.order_by("code"):
-            by_type.setdefault(org.type, []).append(org)
+        for organisation in orgs.order_by("code"):
+            by_type.setdefault(organisation.type, []).append(organisation)
         localities = by_type.get("locality", [])
 
         for n, hospice in enumerate(by_type.get("hospice", [])):

@@ -46,7 +46,7 @@ def organization(org: m.DirectoryOrganization, *, nested: bool = False) -> dict:
                    "website": org.website})
     if nested:
         identifiers = []
-        if org.organisation_id:
+        if org.organisation is not None:
             identifiers.append({"id": str(_derived_id(org.id, "ods")), "organization_id": str(org.id),
                                 "identifier_scheme": "GB-NHS", "identifier_type": "ODS code",
                                 "identifier": org.organisation.code})

@@ -8,8 +8,10 @@ located ones, with no distance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
 from django.db.models import Prefetch, Q
 
@@ -48,6 +50,8 @@ class Results:
     page: int
     per_page: int
     origin: Origin | None = None
+    # The search page's display rows: each service with its details loaded, its distance and its opening hours.
+    rows: list[tuple] = field(default_factory=list)
 
 
 def locate(postcode: str) -> Origin:
@@ -82,8 +86,8 @@ def search(*, text: str = "", term: m.TaxonomyTerm | None = None, origin: Origin
            radius_km: float | None = None, modified_after: datetime | None = None, verified_only: bool = False,
            today: date, page: int = 1, per_page: int = 20) -> Results:
     """One page of matching active services, nearest first when ``origin`` is given, otherwise by name."""
-    criteria = {"text": text, "term": term, "modified_after": modified_after, "verified_only": verified_only,
-                "today": today}
+    criteria: dict[str, Any] = {"text": text, "term": term, "modified_after": modified_after,
+                                "verified_only": verified_only, "today": today}
     offset = (page - 1) * per_page
     if origin is None:
         services = m.Service.objects.filter(_filters(**criteria)).distinct()
@@ -121,10 +125,10 @@ def refresh_points(service_ids) -> None:
     """Rebuild the search index rows of these services (call inside the transaction that changed them)."""
     service_ids = list(service_ids)
     m.ServicePoint.objects.filter(service_id__in=service_ids).delete()
-    located = m.ServiceAtLocation.objects.filter(
+    located = cast("Iterable[tuple[Any, float, float]]", m.ServiceAtLocation.objects.filter(
         service_id__in=service_ids, service__status=m.ServiceStatus.ACTIVE, location__location_type="physical",
         location__latitude__isnull=False, location__longitude__isnull=False,
-    ).values_list("service_id", "location__latitude", "location__longitude")
+    ).values_list("service_id", "location__latitude", "location__longitude"))
     terms: dict = {}
     for service_id, term_id in m.Attribute.objects.filter(service_id__in=service_ids).values_list(
             "service_id", "taxonomy_term_id"):

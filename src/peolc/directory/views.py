@@ -12,6 +12,7 @@ from django.utils import timezone
 from peolc.core.csvfiles import csv_response
 from peolc.core.disclosure import unsuppressed_areas
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import apply_action_errors, permission_required, render_form_page
 from peolc.directory import actions, forms, gaps, hours, search
 from peolc.directory import models as m
@@ -69,7 +70,7 @@ def service_page(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_DIRECTORY)
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedRequest) -> HttpResponse:
     """An editor's services, with those overdue for review first."""
     today = timezone.localdate()
     services = list(actions.editable_services(request.user).order_by("name"))
@@ -100,7 +101,7 @@ def _initial(service: m.Service) -> dict:
 
 
 @permission_required(Permission.MANAGE_DIRECTORY)
-def service_edit(request: HttpRequest, pk=None) -> HttpResponse:
+def service_edit(request: AuthenticatedRequest, pk=None) -> HttpResponse:
     service = None
     if pk is not None:
         service = get_object_or_404(actions.editable_services(request.user), pk=pk)
@@ -127,7 +128,7 @@ def service_edit(request: HttpRequest, pk=None) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_DIRECTORY)
-def service_review(request: HttpRequest, pk) -> HttpResponse:
+def service_review(request: AuthenticatedRequest, pk) -> HttpResponse:
     service = get_object_or_404(actions.editable_services(request.user), pk=pk)
     if request.method == "POST":
         actions.mark_reviewed(request.user, service)
@@ -137,7 +138,7 @@ def service_review(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_DIRECTORY)
-def service_history(request: HttpRequest, pk) -> HttpResponse:
+def service_history(request: AuthenticatedRequest, pk) -> HttpResponse:
     service = get_object_or_404(actions.editable_services(request.user), pk=pk)
     changes = m.Metadata.objects.filter(resource_id=service.pk)[:200]
     return render(request, "directory/history.jinja", {
@@ -145,7 +146,7 @@ def service_history(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.MANAGE_DIRECTORY)
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -169,9 +170,10 @@ def _page_number(value: str) -> int:
     return min(int(value), MAX_PAGE) if value.isascii() and value.isdigit() and int(value) >= 1 else 1
 
 
-def _gap_context(request: HttpRequest) -> dict:
+def _gap_context(request: AuthenticatedRequest) -> dict:
     form = forms.GapForm(request.GET or None)
-    choices = form.fields["term"].choices
+    # GapForm sets the term's choices to a list of (code, name); the stubs see a plain Field.
+    choices: list[tuple[str, str]] = form.fields["term"].choices  # type: ignore[attr-defined]
     term_code = form.cleaned_data["term"] if form.is_valid() else (choices[0][0] if choices else None)
     within = float(form.cleaned_data.get("within") or 10) if form.is_valid() else 10.0
     term = m.TaxonomyTerm.objects.filter(code=term_code).first()
@@ -183,12 +185,12 @@ def _gap_context(request: HttpRequest) -> dict:
 
 
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def gap_map(request: HttpRequest) -> HttpResponse:
+def gap_map(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "directory/gaps.jinja", {"page_title": "Gaps in services", **_gap_context(request)})
 
 
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def gap_map_csv(request: HttpRequest) -> HttpResponse:
+def gap_map_csv(request: AuthenticatedRequest) -> HttpResponse:
     rows = _gap_context(request)["rows"]
     fields = ["term", "level", "code", "name", "available", "population", "deaths", "palliative_need",
               "share_within", "need_weighted_km"]

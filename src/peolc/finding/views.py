@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from peolc.core.csvfiles import csv_response
 from peolc.core.disclosure import unsuppressed_areas
 from peolc.core.models import Organisation
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import permission_required
 from peolc.finding import actions
 from peolc.finding import models as m
@@ -31,7 +32,7 @@ def _latest_run() -> m.IdentificationRun | None:
 
 
 @permission_required(Permission.VIEW_CANDIDATES)
-def candidates(request: HttpRequest) -> HttpResponse:
+def candidates(request: AuthenticatedRequest) -> HttpResponse:
     practices = list(actions.practices_in_scope(request.user).order_by("name"))
     chosen = next((p for p in practices if p.code == request.GET.get("practice")), practices[0] if practices else None)
     show = request.GET.get("show", m.CandidateStatus.TO_REVIEW)
@@ -45,7 +46,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(Permission.ADD_TO_REGISTER)
-def add_candidate(request: HttpRequest, candidate_id) -> HttpResponse:
+def add_candidate(request: AuthenticatedRequest, candidate_id) -> HttpResponse:
     """Review a candidate and add them to the register in one step; the candidate is then marked as added."""
     candidate = actions.open_candidate(request.user, candidate_id)
     return add_person_page(
@@ -57,7 +58,7 @@ def add_candidate(request: HttpRequest, candidate_id) -> HttpResponse:
     )
 
 
-def _mark_added(request: HttpRequest, candidate: m.Candidate, person) -> None:
+def _mark_added(request: AuthenticatedRequest, candidate: m.Candidate, person) -> None:
     if person.patient_id is None:
         person.patient_id = candidate.patient_id
         person.save(update_fields=["patient_id"])
@@ -66,7 +67,7 @@ def _mark_added(request: HttpRequest, candidate: m.Candidate, person) -> None:
 
 @require_POST
 @permission_required(Permission.VIEW_CANDIDATES)
-def review_candidate(request: HttpRequest, candidate_id) -> HttpResponse:
+def review_candidate(request: AuthenticatedRequest, candidate_id) -> HttpResponse:
     candidate = actions.candidate_for(request.user, candidate_id)
     try:
         actions.review_candidate(request.user, candidate, m.CandidateStatus.NOT_APPROPRIATE,
@@ -109,7 +110,7 @@ def _suppressed(counts: dict[tuple[str, str], int], sums_for, own: frozenset[str
 
 @allows_inline_styles
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def population(request: HttpRequest) -> HttpResponse:
+def population(request: AuthenticatedRequest) -> HttpResponse:
     """Register prevalence against expected deaths, and the population by segment, for every area."""
     run = _latest_run()
     level = request.GET.get("level", "practice")
@@ -221,7 +222,7 @@ def _calibration_bins(bins: list[dict]) -> list[dict]:
 
 @allows_inline_styles
 @permission_required(Permission.VIEW_AGGREGATE_DATA)
-def model_performance(request: HttpRequest) -> HttpResponse:
+def model_performance(request: AuthenticatedRequest) -> HttpResponse:
     """How well the risk model discriminates and is calibrated on a later year it was not fitted on."""
     run = _latest_run()
     calibration_chart = None

@@ -12,6 +12,8 @@ included, is told they declined and may break glass only in the person's vital i
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -27,7 +29,7 @@ URGENT_CARE = "urgent_care"
 REGISTERING = "registering"
 
 
-def _signed_in(user: User | None) -> bool:
+def _signed_in(user: User | None) -> TypeGuard[User]:
     # Callers pass None or Django's AnonymousUser for the signed-out; neither has an organisation or permissions.
     return user is not None and user.is_authenticated and user.is_active
 
@@ -49,15 +51,16 @@ def people_in_scope(user: User | None) -> QuerySet[Person]:
 def has_relationship(user: User | None, person: Person) -> bool:
     """The same rule as ``people_in_scope``, for one person, checked in Python: the practice chain and the care team
     are loaded with the record, so a record page pays no query for it (a person loaded alone pays one)."""
-    if not _signed_in(user) or user.organisation_id is None:
+    if not _signed_in(user) or user.organisation is None:
         return False
     organisation = user.organisation
     if organisation.type != OrganisationType.ICB:
         practice = person.practice
+        chain: set[int | None]
         if declined_sharing(person):
             chain = {practice.pk}
         else:
-            chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent_id else None}
+            chain = {practice.pk, practice.parent_id, practice.parent.parent_id if practice.parent else None}
         if organisation.pk in chain:
             return True
     return any(member.user_id == user.pk or member.organisation_id == organisation.pk

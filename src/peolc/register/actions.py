@@ -380,7 +380,7 @@ def _apply(person: m.Person, section: Section, details: dict | None, items: list
         person.save()
         return
     if section.singleton_model is not None and details is not None:
-        instance = section.singleton_model.objects.filter(person=person).first() or section.singleton_model(
+        instance = section.singleton_model._default_manager.filter(person=person).first() or section.singleton_model(
             person=person
         )
         for key, value in details.items():
@@ -391,7 +391,7 @@ def _apply(person: m.Person, section: Section, details: dict | None, items: list
     if section.list_model is not None and items is not None:
         # An item may name the row it edits by ``id`` (the edit page's hidden field); only this person's rows count,
         # each once, so a forged id cannot copy a link from another record or duplicate one.
-        previous_rows = {row.pk: row for row in section.list_model.objects.filter(person=person)}
+        previous_rows = {row.pk: row for row in section.list_model._default_manager.filter(person=person)}
         rows = []
         for number, item in enumerate(items, start=1):
             item = dict(item)
@@ -405,8 +405,8 @@ def _apply(person: m.Person, section: Section, details: dict | None, items: list
             except ValidationError as error:
                 raise ValidationError(f"Row {number}: {'; '.join(error.messages)}") from error
             rows.append(row)
-        section.list_model.objects.filter(person=person).delete()
-        section.list_model.objects.bulk_create(rows)
+        section.list_model._default_manager.filter(person=person).delete()
+        section.list_model._default_manager.bulk_create(rows)
 
 
 def _keep_fields_not_edited(previous, row, *, edited: dict) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 
@@ -48,13 +49,17 @@ def rows_for_instance(instance: models.Model | None, labels: dict[str, str] | No
         if name in _NOT_SHOWN:
             continue
         field = type(instance)._meta.get_field(name)
+        assert isinstance(field, models.Field)  # content fields are concrete: no relations or generic keys
         rows.append({"key": {"text": labels.get(name, label_for(field))},
                      "value": {"text": format_value(instance, field)}})
     return rows
 
 
-def one_to_one(person: m.Person, related_name: str) -> models.Model | None:
-    """The person's row of a one-to-one section, or None when nothing is recorded."""
+def one_to_one(person: m.Person, related_name: str) -> Any:
+    """The person's row of a one-to-one section, or None when nothing is recorded.
+
+    Typed ``Any`` as ``getattr`` is: the row's model depends on ``related_name``.
+    """
     try:
         return getattr(person, related_name)
     except models.ObjectDoesNotExist:

@@ -45,9 +45,9 @@ def _local_date(moment) -> date | None:
     return timezone.localtime(moment).date() if moment else None
 
 
-def _first_coordinator_dates() -> dict[uuid.UUID, date]:
+def _first_coordinator_dates() -> dict[uuid.UUID, date | None]:
     """For each person, the date of the first care team version naming a coordinator."""
-    found: dict[uuid.UUID, date] = {}
+    found: dict[uuid.UUID, date | None] = {}
     versions = m.SectionVersion.objects.filter(section="care_team").order_by("person_id", "version")
     for person_id, data, changed_at in versions.values_list("person_id", "data", "changed_at").iterator():
         if person_id not in found and any(
@@ -67,7 +67,7 @@ def _row(person: m.Person, as_at: date, coordinator_dates: dict, preference_save
     acp_recorded = acp is not None and (acp.documented or acp.discussed) and (acp.plan_date or date.min) <= as_at
     preferences = getattr(person, "preferences", None)
     place = preferences.preferred_place_of_death if preferences else ""
-    place_date = known(preferences.discussed_on or preference_saved.get(person.pk)) if place else None
+    place_date = known(preferences.discussed_on or preference_saved.get(person.pk)) if preferences and place else None
     coordinator_date = known(coordinator_dates.get(person.pk))
     has_coordinator = any(member.role == CareTeamRole.COORDINATOR for member in person.care_team.all())
     respect = getattr(person, "respect", None)
@@ -83,7 +83,7 @@ def _row(person: m.Person, as_at: date, coordinator_dates: dict, preference_save
         "prognosis": entry.prognosis,
         "diagnosis_group": entry.main_diagnosis,
         "acp": acp_recorded,
-        "acp_date": known(acp.plan_date) if acp_recorded else None,
+        "acp_date": known(acp.plan_date) if acp is not None and acp_recorded else None,
         "preferred_place_of_death": place or None,
         "preferred_place_date": place_date,
         # A coordinator first named after ``as_at`` was not yet recorded; one with no saved version (loaded

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -146,7 +146,7 @@ def _read(rows_or_file: str | Path | IO[str] | Iterable[Mapping[str, Any]],
             reader = csv.DictReader(handle)
             return source_name or path.name, list(reader.fieldnames or []), list(reader)
     if isinstance(rows_or_file, io.IOBase) or hasattr(rows_or_file, "read"):
-        reader = csv.DictReader(rows_or_file)
+        reader = csv.DictReader(cast(IO[str], rows_or_file))
         name = source_name or Path(str(getattr(rows_or_file, "name", "upload.csv"))).name
         return name, list(reader.fieldnames or []), list(reader)
     rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows_or_file]

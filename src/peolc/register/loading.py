@@ -206,7 +206,7 @@ class _Builder:
             review = None
             if self.demo and name == "entry" and person.entry.status == "active":
                 # Reviews fall due around now: some are overdue, as in a real register.
-                review = self.today + timedelta(days=(person.patient_id % 120) - 50)
+                review = self.today + timedelta(days=((person.patient_id or 0) % 120) - 50)
             state = m.RecordSection(person=person, name=name, version=1, updated_at=moment, updated_by=self.source,
                                     review_date=review, import_note=note)
             if self.demo:

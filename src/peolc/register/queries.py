@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import Combinable
 
 from peolc.core.models import AuditEvent, User
 from peolc.register import access
@@ -20,7 +21,7 @@ CARE_TEAM = Prefetch("care_team", queryset=m.CareTeamMember.objects.select_relat
 # A whole record is every section's single row (joined) and list (prefetched), as the sections declare them.
 _RECORD_RELATED = ("practice__parent",
                    *(s.singleton_related_name for s in SECTIONS.values() if s.singleton_related_name))
-_RECORD_PREFETCH = (CARE_TEAM, "sections",
+_RECORD_PREFETCH: tuple[str | Prefetch, ...] = (CARE_TEAM, "sections",
                     *(s.list_related_name for s in SECTIONS.values() if s.list_related_name not in ("", "care_team")))
 
 
@@ -52,7 +53,8 @@ def matching_people(*, nhs_number: str, family_name: str, date_of_birth: date | 
     if nhs_number:
         people = m.Person.objects.filter(nhs_number=nhs_number)
     else:
-        people = m.Person.objects.filter(family_name__iexact=family_name.strip(), date_of_birth=date_of_birth)
+        people = m.Person.objects.filter(family_name__iexact=family_name.strip(),
+                                            date_of_birth=date_of_birth)  # type: ignore[misc]  # Django reads None as IS NULL
     return list(people.select_related("practice__parent", "entry").prefetch_related(CARE_TEAM)[:20])
 
 
@@ -122,7 +124,7 @@ WORKLISTS = {
 }
 
 
-def worklist_filters(today: date) -> dict[str, Q | Exists]:
+def worklist_filters(today: date) -> dict[str, Q | Combinable]:
     """Each worklist as a condition on people on the register."""
     coordinator = m.CareTeamMember.objects.filter(person=OuterRef("pk"), role="coordinator")
     unassessed_carer = m.Carer.objects.filter(person=OuterRef("pk"), assessment_completed_on__isnull=True)

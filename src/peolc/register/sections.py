@@ -27,7 +27,7 @@ class Section:
     title: str
     # The form for the section's single row (with its review date); a list-only section's form holds just the
     # review date. Its ``Meta.labels`` are also how the record page labels the row's fields.
-    form: type[forms.Form]
+    form: type[forms.BaseForm]
     # The formset for the section's list of rows, when it has one.
     formset: type[forms.BaseFormSet] | None = None
     # Sections holding clinical decisions may be changed by clinicians only.
@@ -53,7 +53,9 @@ class Section:
         """The person's attribute holding the section's single row (``""`` when it is the person themselves)."""
         if self.singleton_model is None or self.singleton_model is m.Person:
             return ""
-        return self.singleton_model._meta.get_field("person").remote_field.related_name
+        person = self.singleton_model._meta.get_field("person")
+        assert isinstance(person, models.OneToOneField) and person.remote_field.related_name
+        return person.remote_field.related_name
 
     @property
     def labels(self) -> dict[str, str]:
@@ -128,10 +130,10 @@ def snapshot(person: m.Person, section: Section) -> dict[str, Any]:
     if section.singleton_model is m.Person:
         singleton: models.Model | None = person
     elif section.singleton_model is not None:
-        singleton = section.singleton_model.objects.filter(person=person).first()
+        singleton = section.singleton_model._default_manager.filter(person=person).first()
     else:
         singleton = None
-    items = list(section.list_model.objects.filter(person=person).order_by("pk")) if section.list_model else []
+    items = list(section.list_model._default_manager.filter(person=person).order_by("pk")) if section.list_model else []
     return section_data(section, singleton, items)
 
 

@@ -36,7 +36,7 @@ def _check_hierarchy(organisation: Organisation) -> None:
         if parent is None:
             raise ValidationError({"parent": f"A {kind.lower()} must have a parent organisation."})
         raise ValidationError(
-            {"parent": f"A {kind.lower()} cannot sit under a {OrganisationType(parent_type).label.lower()}."}
+            {"parent": f"A {kind.lower()} cannot sit under a {OrganisationType(parent.type).label.lower()}."}
         )
     if parent is not None and organisation.pk is not None:
         ancestor_ids = {parent.pk, *(a.pk for a in parent.ancestors())}

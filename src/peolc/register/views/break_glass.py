@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import form_view, permission_required
 from peolc.register import access, actions
 from peolc.register import forms as f
@@ -17,7 +18,7 @@ from peolc.register import models as m
 
 
 @permission_required(Permission.BREAK_GLASS)
-def break_glass(request: HttpRequest, pk) -> HttpResponse:
+def break_glass(request: AuthenticatedRequest, pk) -> HttpResponse:
     """Ask for a reason, then grant time-limited emergency access to a record outside the user's scope."""
     person = get_object_or_404(m.Person.objects.select_related("practice", "entry"), pk=pk)
     if request.method == "GET":
@@ -33,7 +34,7 @@ def break_glass(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.REVIEW_BREAK_GLASS)
-def break_glass_review_list(request: HttpRequest) -> HttpResponse:
+def break_glass_review_list(request: AuthenticatedRequest) -> HttpResponse:
     """Break-glass grants in the privacy officer's scope, unreviewed first (or all)."""
     grants = actions.break_glass_in_review_scope(request.user)
     show = request.GET.get("show", "unreviewed")
@@ -50,7 +51,7 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required(Permission.REVIEW_BREAK_GLASS)
-def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
+def break_glass_review(request: AuthenticatedRequest, grant_id: int) -> HttpResponse:
     """Record the privacy officer's review of one grant."""
     grant = get_object_or_404(m.BreakGlassAccess, pk=grant_id)
     form = f.BreakGlassReviewForm(request.POST)

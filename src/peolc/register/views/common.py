@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from peolc.core.requests import AuthenticatedRequest
 from peolc.register import access, queries
 from peolc.register import models as m
 
@@ -14,7 +15,7 @@ def load_person(pk) -> m.Person:
     return get_object_or_404(queries.people_with_records(), pk=pk)
 
 
-def refused(request: HttpRequest, person: m.Person, what: str) -> HttpResponse:
+def refused(request: AuthenticatedRequest, person: m.Person, what: str) -> HttpResponse:
     """Explain a refusal and offer what the user may do instead (break-glass, or the emergency summary).
 
     The action that refused (``open_record`` and the like) has already audited it.

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from peolc.core.csvfiles import csv_response
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import permission_required
 from peolc.register import actions, queries
 from peolc.register import forms as f
 
 
-def _register_filters(request: HttpRequest) -> tuple[f.RegisterFilterForm, dict]:
+def _register_filters(request: AuthenticatedRequest) -> tuple[f.RegisterFilterForm, dict]:
     """The filter form from the query string, and the values chosen in it.
 
     The form's choices only: anything else in the query string is ignored, so it is neither applied nor logged.
@@ -25,7 +26,7 @@ def _register_filters(request: HttpRequest) -> tuple[f.RegisterFilterForm, dict]
 
 
 @permission_required(Permission.VIEW_REGISTER_LISTS)
-def register_list(request: HttpRequest) -> HttpResponse:
+def register_list(request: AuthenticatedRequest) -> HttpResponse:
     """The register in the user's scope, filtered and paged, with prevalence against list size."""
     form, filters = _register_filters(request)
     people = queries.filtered_register(request.user, filters, timezone.localdate())
@@ -41,7 +42,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(Permission.EXPORT_REGISTER)
-def register_export(request: HttpRequest) -> HttpResponse:
+def register_export(request: AuthenticatedRequest) -> HttpResponse:
     """The filtered register as CSV, for authorised roles; the export itself is audited."""
     _, filters = _register_filters(request)
     rows = actions.export_register(request.user, filters)
@@ -49,7 +50,7 @@ def register_export(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(Permission.VIEW_REGISTER_LISTS)
-def worklists(request: HttpRequest) -> HttpResponse:
+def worklists(request: AuthenticatedRequest) -> HttpResponse:
     """People on the register with something outstanding, one list at a time, with every list's count."""
     counts, people = queries.worklists(request.user, timezone.localdate())
     chosen = request.GET.get("list", "review_overdue")

@@ -4,12 +4,14 @@ emergency summary."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import ModelForm
 from django.forms.models import model_to_dict as forms_model_to_dict
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_POST
 from peolc.core.audit import refuse
 from peolc.core.forms import error_list
 from peolc.core.permissions import Permission
+from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import apply_action_errors, permission_required
 from peolc.register import actions, display, queries, summary
 from peolc.register import models as m
@@ -34,14 +37,14 @@ def _section_or_404(name: str) -> Section:
 _VERSION = re.compile(r"[0-9]{1,9}")
 
 
-def _expected_version(request: HttpRequest) -> int | None:
+def _expected_version(request: AuthenticatedRequest) -> int | None:
     """The section version the form was opened at, or None when the field is missing or not a plain number."""
     value = request.POST.get("expected_version", "")
     return int(value) if _VERSION.fullmatch(value) else None
 
 
 @permission_required(Permission.VIEW_RECORD)
-def record(request: HttpRequest, pk) -> HttpResponse:
+def record(request: AuthenticatedRequest, pk) -> HttpResponse:
     """The whole record, section by section, with what the user may change or review in each."""
     person = load_person(pk)
     try:
@@ -62,7 +65,7 @@ def record(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.VIEW_RECORD)
-def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
+def emergency_summary(request: AuthenticatedRequest, pk) -> HttpResponse:
     """The printable emergency summary: what a paramedic or out-of-hours clinician needs first."""
     # The stored summary, the banner's rows and the care team (access and contacts, read live): three tables'
     # worth of queries instead of the whole record's.
@@ -80,7 +83,7 @@ def emergency_summary(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required(Permission.EDIT_RECORD)
-def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
+def edit_section(request: AuthenticatedRequest, pk, section: str) -> HttpResponse:
     """Change one section, saved as a new version unless someone else saved it since the page was opened."""
     spec = _section_or_404(section)
     person = load_person(pk)
@@ -127,7 +130,10 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
     errors = error_list(form) if form.is_bound else []
     if formset is not None and formset.is_bound:
         errors += [{"text": f"Row {i + 1}: {message}", "href": "#items"}
-                   for i, row in enumerate(formset.errors) for messages_ in row.values() for message in messages_]
+                   for i, row in enumerate(formset.errors)
+                   # A formset's errors are one ErrorDict per form; the stubs call them ErrorLists.
+                   for messages_ in row.values()  # type: ignore[attr-defined]
+                   for message in messages_]
         errors += [{"text": message, "href": "#items"} for message in formset.non_form_errors()]
     return render(request, "register/edit_section.jinja", {
         "page_title": f"{spec.title}: {person.full_name}", "person": person, "section": spec, "state": state,
@@ -139,10 +145,12 @@ def edit_section(request: HttpRequest, pk, section: str) -> HttpResponse:
 def _details_form(spec: Section, data, person: m.Person, state: m.RecordSection):
     """The section's form for its single row (or just its review date), bound to what is recorded now."""
     initial = {"review_date": state.review_date}
+    # A section with a single row edits it with a model form.
+    model_form = cast("type[ModelForm]", spec.form)
     if spec.singleton_model is m.Person:
-        return spec.form(data, instance=person, initial=initial)
+        return model_form(data, instance=person, initial=initial)
     if spec.singleton_model is not None:
-        return spec.form(data, instance=display.one_to_one(person, spec.singleton_related_name), initial=initial)
+        return model_form(data, instance=display.one_to_one(person, spec.singleton_related_name), initial=initial)
     return spec.form(data, initial=initial)
 
 
@@ -163,7 +171,7 @@ def _items(formset) -> list[dict]:
 
 
 @permission_required(Permission.VIEW_RECORD)
-def section_history(request: HttpRequest, pk, section: str) -> HttpResponse:
+def section_history(request: AuthenticatedRequest, pk, section: str) -> HttpResponse:
     """Every saved version of one section, with what changed in each."""
     spec = _section_or_404(section)
     person = load_person(pk)
@@ -180,7 +188,7 @@ def section_history(request: HttpRequest, pk, section: str) -> HttpResponse:
 
 @require_POST
 @permission_required(Permission.RECORD_CLINICAL_DECISION)
-def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
+def review_section(request: AuthenticatedRequest, pk, section: str) -> HttpResponse:
     """Mark the section's current version as reviewed by a clinician."""
     spec = _section_or_404(section)
     person = load_person(pk)
@@ -196,7 +204,7 @@ def review_section(request: HttpRequest, pk, section: str) -> HttpResponse:
 
 
 @permission_required(Permission.VIEW_RECORD)
-def access_report(request: HttpRequest, pk) -> HttpResponse:
+def access_report(request: AuthenticatedRequest, pk) -> HttpResponse:
     """Who has viewed or changed this person's record, and when."""
     person = load_person(pk)
     try:
