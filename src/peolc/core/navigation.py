@@ -25,7 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Worklists", "register:worklists", Permission.VIEW_REGISTER_LISTS),
     NavItem("Finding people", "finding:candidates", Permission.VIEW_CANDIDATES),
     NavItem("Population", "finding:population", Permission.VIEW_AGGREGATE_DATA),
-    NavItem("Outcomes", "dashboards:overview", Permission.VIEW_AGGREGATE_DATA),
+    NavItem("Outcomes", "outcomes:overview", Permission.VIEW_AGGREGATE_DATA),
     NavItem("Service gaps", "directory:gaps", Permission.VIEW_AGGREGATE_DATA),
     NavItem("Directory entries", "directory:manage", Permission.MANAGE_DIRECTORY),
     NavItem("Break-glass review", "register:break-glass-review-list", Permission.REVIEW_BREAK_GLASS),

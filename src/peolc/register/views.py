@@ -8,7 +8,6 @@ import re
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.forms.models import model_to_dict as forms_model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +26,7 @@ from peolc.core.views import apply_action_errors, form_view, permission_required
 from peolc.register import access, actions, display, importing, summary
 from peolc.register import forms as f
 from peolc.register import models as m
+from peolc.register.adding import add_person_page
 from peolc.register.sections import SECTIONS
 
 RECORD_RELATED = ("practice__parent", "entry", "preferences", "respect", "acp", "anticipatory_care", "after_death")
@@ -83,12 +83,6 @@ def _audit_list(user, action: str, people, **details) -> None:
     record_event(user, action, object_type="person", details={**details, "people": _ids(people)})
 
 
-def _access_offered(user, person: m.Person) -> dict:
-    """For someone outside the user's scope: what the user may do to reach the record, without who it is."""
-    return {"pk": person.pk, "may_break_glass": access.may_break_glass(user, person),
-            "may_see_summary": access.emergency_summary_basis(user, person) is not None}
-
-
 # --- find and add ------------------------------------------------------------------------------------------------
 
 
@@ -108,7 +102,7 @@ def find_person(request: HttpRequest) -> HttpResponse:
         # Only people the user already has access to are shown; anyone else is shown only as a way to get access,
         # so a search is not a way to learn who is on the register, born when, at which practice.
         results = [p for p in matches if access.record_access_basis(request.user, p) is not None]
-        others = [_access_offered(request.user, p) for p in matches if p not in results]
+        others = [access.access_offered(request.user, p) for p in matches if p not in results]
         # The terms typed are not kept (they are identifiers): the people they matched are.
         record_event(request.user, "register.search", object_type="person",
                      details={"by": "nhs_number" if number else "name_and_birth_date", "matched": _ids(matches),
@@ -121,58 +115,6 @@ def find_person(request: HttpRequest) -> HttpResponse:
 @permission_required(Permission.ADD_TO_REGISTER)
 def add_person(request: HttpRequest) -> HttpResponse:
     return add_person_page(request, initial_person={"practice": _default_practice(request.user)})
-
-
-def add_person_page(request: HttpRequest, *, initial_person: dict, initial_entry: dict | None = None,
-                    on_added=None, **context) -> HttpResponse:
-    """The add-to-register form, prefilled; ``on_added(person)`` runs in the same transaction as the add."""
-    data = request.POST or None
-    person_form = f.PersonForm(data, prefix="person", initial=initial_person)
-    entry_form = f.NewEntryForm(data, prefix="entry", initial=initial_entry or {})
-    confirm_form = f.ConfirmDuplicateForm(data)
-    possible_duplicates, duplicate, hidden_duplicates = [], None, 0
-    if request.method == "POST" and person_form.is_valid() and entry_form.is_valid() and confirm_form.is_valid():
-        entry = {k: v for k, v in entry_form.cleaned_data.items() if k != "review_date"}
-        try:
-            with transaction.atomic():
-                person = actions.add_to_register(
-                    request.user, person=person_form.cleaned_data, entry=entry,
-                    review_date=entry_form.cleaned_data.get("review_date"),
-                    confirm_possible_duplicate=confirm_form.cleaned_data["confirm_different_person"],
-                )
-                if on_added is not None:
-                    on_added(person)
-        except actions.DuplicatePerson as error:
-            existing = error.existing
-            if access.record_access_basis(request.user, existing) is not None:
-                duplicate = {"pk": existing.pk, "in_scope": True}
-                person_form.add_error("nhs_number", error.messages)
-            else:
-                duplicate = {**_access_offered(request.user, existing), "in_scope": False}
-                person_form.add_error("nhs_number", "A record for this person may already exist.")
-            _audit_duplicate(request.user, "nhs_number", [existing], shown=[existing] if duplicate["in_scope"] else [])
-        except actions.PossibleDuplicate as error:
-            possible_duplicates = [p for p in error.matches if access.record_access_basis(request.user, p) is not None]
-            hidden_duplicates = len(error.matches) - len(possible_duplicates)
-            confirm_form.add_error("confirm_different_person", error.messages)
-            _audit_duplicate(request.user, "name_and_birth_date", error.matches, shown=possible_duplicates)
-        except ValidationError as error:
-            apply_action_errors(person_form, error)
-        else:
-            messages.success(request, f"{person.full_name} has been added to the register.")
-            return redirect("register:record", person.pk)
-    errors = error_list(person_form) + error_list(entry_form) + error_list(confirm_form) if data else []
-    return render(request, "register/add.jinja", {
-        "page_title": "Add a person to the register", "person_form": person_form, "entry_form": entry_form,
-        "confirm_form": confirm_form, "possible_duplicates": possible_duplicates,
-        "hidden_duplicates": hidden_duplicates, "duplicate": duplicate, "form_errors": errors, **context,
-    }, status=400 if errors else 200)
-
-
-def _audit_duplicate(user, kind: str, matches, *, shown) -> None:
-    # Written after the add's transaction has rolled back, so it is kept.
-    record_event(user, "register.duplicate_found", object_type="person",
-                 details={"kind": kind, "matched": _ids(matches), "shown": _ids(shown)})
 
 
 def _default_practice(user) -> Organisation | None:
