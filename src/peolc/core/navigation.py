@@ -16,7 +16,7 @@ class NavItem:
     permission: Permission | None  # None: every signed-in user
 
 
-# Later areas (register, dashboards, directory...) add their entries here, in the order users meet them.
+# Each area (register, finding, outcomes, directory) adds its entries here, in the order users meet them.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", None),
     NavItem("Find a service", "directory:search", None),

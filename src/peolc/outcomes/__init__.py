@@ -1,1 +1,1 @@
-"""The outcomes framework dashboard and health-equity audit over the analytics outputs."""
+"""The outcomes framework's pages and the health-equity audit over the analytics outputs."""

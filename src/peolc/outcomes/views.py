@@ -1,4 +1,4 @@
-"""The outcomes dashboard: the overview by ambition, one page per indicator, and the health-equity audit."""
+"""The outcomes framework's pages: the overview by ambition, one page per indicator, and the health-equity audit."""
 
 from __future__ import annotations
 
