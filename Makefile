@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   install, build the demo ICS and serve it on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (SQLite, or DATABASE_URL if set)"
-	@echo "make lint   ruff, and mypy (with django-stubs) on the whole package"
+	@echo "make lint   ruff, the import layering (lint-imports), and mypy (with django-stubs) on the whole package"
 	@echo "make bench  run the benchmarks; results in benchmarks/results/"
 	@echo "make assets refresh the vendored NHS.UK frontend and axe-core from the npm registry"
 	@echo "make lock   regenerate $(CONSTRAINTS) from a fresh install"
@@ -66,6 +66,7 @@ test: $(VENV)/.installed-dev system-packages
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/lint-imports
 	$(BIN)/mypy src/peolc
 
 bench: $(VENV)/.installed-dev

@@ -194,6 +194,6 @@ def identification_outputs(tmp_path):
 @pytest.fixture
 def loaded(db, ics, identification_outputs):
     """The hand-written identification outputs, loaded for the tiny ICS."""
-    from peolc.finding.loading import load_outputs
+    from peolc.finding.outputs import load_outputs
 
     return load_outputs(*identification_outputs)

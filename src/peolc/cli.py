@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # Modules that add subcommands. Web commands import Django lazily inside their handlers.
 COMMAND_MODULES = (
     "peolc.core.commands",
+    "peolc.load",
     "peolc.synthetic.commands",
     "peolc.analytics.commands",
     "peolc.analytics.identification.commands",

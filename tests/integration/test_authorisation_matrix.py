@@ -135,8 +135,8 @@ def test_every_route_has_a_row():
 def world(ics, make_organisation, make_user, identification_outputs):
     """One user per role, a person on the register with a care team, a candidate, a grant and a service."""
     from peolc.directory.models import DirectoryOrganization, Service
-    from peolc.finding.loading import load_outputs
     from peolc.finding.models import Candidate
+    from peolc.finding.outputs import load_outputs
     from peolc.register.actions import add_to_register, break_glass
     from peolc.register.models import CareTeamMember
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from peolc.analytics.pipeline import run_pipeline
 from peolc.cli import main
 from peolc.core.actions.organisations import load_organisations
-from peolc.core.loading import organisation_rows
-from peolc.dashboards.loading import load_outputs
+from peolc.core.sources import organisation_rows
+from peolc.outcomes.outputs import load_outputs
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Statistics for the outcomes framework: intervals, standardised rates, funnel limits, trends and inequality indices.
 
-Pure Python and numpy (no scipy, pandas or Django), so the same functions serve the pipelines, the dashboards and the
-tests. The methods follow the Office for Health Improvement and Disparities (OHID, formerly PHE) technical guidance
+Pure Python and numpy (no scipy, pandas or Django), so the same functions serve the pipelines, the outcomes pages and
+the tests. The methods follow the Office for Health Improvement and Disparities (OHID, formerly PHE) technical guidance
 behind Fingertips and the ``PHEindicatormethods`` R package, so that peolc's figures can be set beside national ones.
 
 Conventions shared by every function:

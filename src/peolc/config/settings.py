@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "peolc.core",
     "peolc.register",
     "peolc.finding",
-    "peolc.dashboards",
+    "peolc.outcomes",
     "peolc.directory",
 ]
 

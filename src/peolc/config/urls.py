@@ -23,7 +23,7 @@ urlpatterns = [
     path("admin/", include("peolc.core.urls")),
     path("register/", include("peolc.register.urls")),
     path("finding/", include("peolc.finding.urls")),
-    path("outcomes/", include("peolc.dashboards.urls")),
+    path("outcomes/", include("peolc.outcomes.urls")),
     path("directory/", include("peolc.directory.urls")),
 ]
 

@@ -20,13 +20,6 @@ def setup_django() -> None:
         raise SystemExit(f"peolc: {error}") from None
 
 
-# Each dashboard area loads its pipeline outputs for display: (name, "module.function(out_dir, data_dir)").
-OUTPUT_LOADERS = [
-    ("Identification", "peolc.finding.loading.load_outputs"),
-    ("Outcomes", "peolc.dashboards.loading.load_outputs"),
-]
-
-
 # Django commands `peolc manage` will not run, and why: each would empty or rewrite the database behind the actions
 # and the audit log.
 REFUSED_MANAGEMENT_COMMANDS = {
@@ -66,14 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="create one demo user per role (demo mode only), with a small set of demo organisations if there are none",
     )
     createdemo.set_defaults(handler=run_createdemo)
-
-    load = subparsers.add_parser(
-        "load", help="load organisations, demo users (demo mode) and register records from contract files"
-    )
-    load.add_argument("--data", default="data/synthetic", help="directory of contract Parquet files")
-    load.add_argument("--outputs", default="data/outputs",
-                      help="directory of pipeline outputs to load for the dashboards, when present")
-    load.set_defaults(handler=run_load)
 
     serve = subparsers.add_parser("serve", help="serve the web application with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -168,68 +153,6 @@ def run_createdemo(args: argparse.Namespace) -> int:
               f"{organisations['unchanged']} unchanged.")
     users = create_demo_users()
     print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
-    return 0
-
-
-def run_load(args: argparse.Namespace) -> int:
-    """Validate the contract files, then load them; nothing is loaded if any file breaks the contract."""
-    from pathlib import Path
-
-    from peolc.analytics.contract import validate_directory
-
-    data_dir = Path(args.data)
-    tables = ["organisations", "patients", "identifiers", "practice_registrations", "deaths", "register_snapshot"]
-    # The postcode directory is optional: an ICS may load the ONS one with `peolc directory postcodes`.
-    if (data_dir / "postcodes.parquet").exists():
-        tables.append("postcodes")
-    report = validate_directory(data_dir, tables=tables)
-    if not report.ok:
-        for problem in report.problems:
-            print(f"peolc load: {data_dir}: {problem}", file=sys.stderr)
-        return 1
-    setup_django()
-    from django.conf import settings
-    from django.core.exceptions import ValidationError
-    from django.utils import timezone
-    from django.utils.module_loading import import_string
-
-    from peolc.analytics.contract import OutputContractError, read_output
-    from peolc.core.actions.organisations import load_organisations
-    from peolc.core.demo import create_demo_users
-    from peolc.core.loading import organisation_rows
-    from peolc.directory.loading import load_demo_directory, load_directory_data
-    from peolc.register.loading import load_register
-
-    # Every pipeline output a loader reads is checked before anything is written, so a bad one loads nothing.
-    outputs = Path(args.outputs)
-    loaders = ["peolc.core.loading", "peolc.directory.loading", *(path.rsplit(".", 1)[0] for _, path in OUTPUT_LOADERS)]
-    try:
-        for name in (name for module in loaders for name in import_string(f"{module}.OUTPUTS")):
-            if (outputs / f"{name}.parquet").exists():
-                read_output(outputs, name)
-    except OutputContractError as error:
-        print(f"peolc load: {error}", file=sys.stderr)
-        return 1
-    try:
-        organisations = load_organisations(organisation_rows(data_dir, outputs), system_actor="peolc load")
-    except ValidationError as error:
-        print(f"peolc load: {data_dir / 'organisations.parquet'}: {'; '.join(error.messages)}", file=sys.stderr)
-        return 1
-    print(f"Organisations: {organisations['created']} created, {organisations['updated']} updated, "
-          f"{organisations['unchanged']} unchanged.")
-    if settings.DEMO_MODE:
-        users = create_demo_users()
-        print(f"Demo users: {users['created']} created, {users['updated']} refreshed.")
-    # Made-up record content (names, ReSPECT, carers, medicines) is for the demo only: a real load keeps only
-    # what the sources hold, marked imported and not reviewed.
-    register = load_register(data_dir, today=timezone.localdate(), demo=settings.DEMO_MODE)
-    print(f"Register: {register['people']} people loaded.")
-    directory = (load_demo_directory if settings.DEMO_MODE else load_directory_data)(data_dir, outputs)
-    print("Directory: " + ", ".join(f"{v:,} {k}" for k, v in directory.items()) + ".")
-    for name, loader in OUTPUT_LOADERS:
-        counts = import_string(loader)(outputs, data_dir)
-        print(f"{name}: " + (", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) if counts
-                             else f"no outputs in {args.outputs} (run peolc pipeline run)"))
     return 0
 
 

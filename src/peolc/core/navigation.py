@@ -17,7 +17,7 @@ class NavItem:
     permission: Permission | None  # None: every signed-in user
 
 
-# Later areas (register, dashboards, directory...) add their entries here, in the order users meet them.
+# Each area (register, finding, outcomes, directory) adds its entries here, in the order users meet them.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", None),
     NavItem("Find a service", "directory:search", None),
@@ -26,7 +26,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Worklists", "register:worklists", Permission.VIEW_REGISTER_LISTS),
     NavItem("Finding people", "finding:candidates", Permission.VIEW_CANDIDATES),
     NavItem("Population", "finding:population", Permission.VIEW_AGGREGATE_DATA),
-    NavItem("Outcomes", "dashboards:overview", Permission.VIEW_AGGREGATE_DATA),
+    NavItem("Outcomes", "outcomes:overview", Permission.VIEW_AGGREGATE_DATA),
     NavItem("Service gaps", "directory:gaps", Permission.VIEW_AGGREGATE_DATA),
     NavItem("Directory entries", "directory:manage", Permission.MANAGE_DIRECTORY),
     NavItem("Break-glass review", "register:break-glass-review-list", Permission.REVIEW_BREAK_GLASS),

@@ -170,23 +170,6 @@ def mark_reviewed(actor: User, service: m.Service) -> m.Service:
     return current
 
 
-def add_term(actor: User, *, name: str, description: str, parent: m.TaxonomyTerm | None = None) -> m.TaxonomyTerm:
-    """Extend the taxonomy with a new term."""
-    require_permission(actor, Permission.MANAGE_DIRECTORY)
-    from django.utils.text import slugify
-
-    # With no taxonomy yet the id is None, which full_clean below refuses.
-    term = m.TaxonomyTerm(taxonomy_id=m.Taxonomy.objects.order_by("name").values_list("id", flat=True).first(),  # type: ignore[misc]
-                          code=slugify(name)[:60], name=name.strip(), description=description.strip(), parent=parent)
-    term.full_clean()
-    with transaction.atomic():
-        term.save()
-        _record(actor.get_username(), term, "create", {"name": (None, term.name)})
-        record_event(actor, "directory.term.create", object_type="directory_term", object_id=term.pk,
-                     details={"code": term.code})
-    return term
-
-
 # --- import and postcodes -----------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import permission_required
 from peolc.finding import actions
 from peolc.finding import models as m
-from peolc.register.views import add_person_page
+from peolc.register.adding import add_person_page
 
 SEGMENT_LABELS = {"generally_well": "Generally well", "long_term_conditions": "Long-term conditions",
                   "complex_needs": "Complex needs", "last_year_of_life": "Last year of life"}

@@ -121,3 +121,9 @@ def emergency_summary_basis(user: User | None, person: Person) -> str | None:
 def may_break_glass(user: User | None, person: Person) -> bool:
     """Break-glass is offered to users who could see records but have no relationship with this person."""
     return _signed_in(user) and user.has_permission(Permission.BREAK_GLASS) and not has_relationship(user, person)
+
+
+def access_offered(user, person) -> dict:
+    """For someone outside the user's scope: what the user may do to reach the record, without who it is."""
+    return {"pk": person.pk, "may_break_glass": may_break_glass(user, person),
+            "may_see_summary": emergency_summary_basis(user, person) is not None}

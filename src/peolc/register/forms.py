@@ -29,10 +29,6 @@ def _nhs_number_digits(typed: str) -> str:
     return digits
 
 
-def _blank_first(choices):
-    return [("", "")] + [choice for choice in choices if choice[0] != ""]
-
-
 class PracticeField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(

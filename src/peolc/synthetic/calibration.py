@@ -130,7 +130,7 @@ def calibration(data_dir: str | Path) -> list[Measure]:
             "decedents with an emergency admission in the last year (%)",
             round(ea[0], 1),
             "69 ± 3",
-            "England-like (issue 4)",
+            "England-like",
             abs(ea[0] - 69) <= 3,
         )
     )

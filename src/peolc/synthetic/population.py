@@ -151,10 +151,6 @@ class Population:
         birth = self.birth_day if who is None else self.birth_day[who]
         return (day - birth) / YEAR
 
-    def last_day(self) -> np.ndarray:
-        """Last day each person can have records: the earliest of leaving, death and the horizon."""
-        return np.minimum(self.exit_day, self.death_day)
-
     def practice_on(self, person: np.ndarray, day: np.ndarray) -> np.ndarray:
         """The practice index of each (person, day)."""
         moved = day >= self.move_day[person]

@@ -3,7 +3,7 @@
 The linked data says only that things exist (a CPR decision on a date, a carer, medicines prescribed on a date).
 A demo needs believable records to click through, so this module makes the rest up, deterministically from each
 pseudonymous id, as plain data. Only the demo-mode loader may use it: a real register holds only what its sources
-hold (see ``peolc.register.loading``).
+hold (see ``peolc.register.sources``).
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ def tiny_outputs(tiny_data, tmp_path_factory) -> Path:
 def directory(db, tiny_data, tiny_outputs):
     """The synthetic ICS's organisations and demo directory, loaded as `peolc load` does."""
     from peolc.core.actions.organisations import load_organisations
-    from peolc.core.loading import organisation_rows
-    from peolc.directory.loading import load_demo_directory
+    from peolc.core.sources import organisation_rows
+    from peolc.directory.sources import load_demo_directory
 
     load_organisations(organisation_rows(tiny_data, tiny_outputs), system_actor="test")
     return load_demo_directory(tiny_data, tiny_outputs)

@@ -145,7 +145,7 @@ def test_public_search_page_without_signing_in(client, directory):
 
 
 def test_demo_load_is_idempotent(directory, tiny_data):
-    from peolc.directory.loading import load_demo_directory
+    from peolc.directory.sources import load_demo_directory
 
     count = m.Service.objects.count()
     assert directory["services"] == count >= 30

@@ -10,7 +10,7 @@ from django.urls import reverse
 from peolc.analytics.contract import OutputContractError
 from peolc.core.models import AuditEvent
 from peolc.finding import models as m
-from peolc.finding.loading import load_outputs
+from peolc.finding.outputs import load_outputs
 from peolc.register.models import Person
 
 

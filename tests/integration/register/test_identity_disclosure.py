@@ -1,4 +1,4 @@
-"""Find and add show who a matching person is only to users who already have access to them (issue 13, defect 5)."""
+"""Find and add show who a matching person is only to users who already have access to them."""
 
 import re
 from datetime import date

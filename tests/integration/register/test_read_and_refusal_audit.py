@@ -1,4 +1,4 @@
-"""Every page showing person-level data audits the view, and every refusal is audited (issue 13, defect 4)."""
+"""Every page showing person-level data audits the view, and every refusal is audited."""
 
 import pytest
 from django.urls import reverse

@@ -3,7 +3,7 @@ sections (``record``), emergency access (``break_glass``) and lists of people (`
 
 from peolc.register.views.break_glass import break_glass, break_glass_review, break_glass_review_list
 from peolc.register.views.lists import register_export, register_list, worklists
-from peolc.register.views.people import add_person, add_person_page, find_person, import_register
+from peolc.register.views.people import add_person, find_person, import_register
 from peolc.register.views.record import (
     access_report,
     edit_section,
@@ -14,7 +14,7 @@ from peolc.register.views.record import (
 )
 
 __all__ = [
-    "access_report", "add_person", "add_person_page", "break_glass", "break_glass_review", "break_glass_review_list",
+    "access_report", "add_person", "break_glass", "break_glass_review", "break_glass_review_list",
     "edit_section", "emergency_summary", "find_person", "import_register", "record", "register_export",
     "register_list", "review_section", "section_history", "worklists",
 ]

@@ -28,9 +28,3 @@ def refused(request: AuthenticatedRequest, person: m.Person, what: str) -> HttpR
         "may_break_glass": access.may_break_glass(request.user, person),
         "may_see_summary": access.emergency_summary_basis(request.user, person) is not None,
     }, status=403)
-
-
-def access_offered(user, person: m.Person) -> dict:
-    """For someone outside the user's scope: what the user may do to reach the record, without who it is."""
-    return {"pk": person.pk, "may_break_glass": access.may_break_glass(user, person),
-            "may_see_summary": access.emergency_summary_basis(user, person) is not None}

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from peolc.dashboards import views
+from peolc.outcomes import views
 
-app_name = "dashboards"
+app_name = "outcomes"
 
 urlpatterns = [
     path("", views.overview, name="overview"),

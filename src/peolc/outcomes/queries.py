@@ -9,7 +9,7 @@ from importlib import resources
 from django.db.models import QuerySet
 
 from peolc.core.disclosure import unsuppressed_areas
-from peolc.dashboards import models as m
+from peolc.outcomes import models as m
 
 PERIOD_TYPE_LABELS = {"rolling_12_months": "Rolling 12 months", "financial_year": "Financial year",
                       "calendar_year": "Calendar year", "quarter": "Quarter"}

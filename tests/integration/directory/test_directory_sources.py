@@ -9,7 +9,7 @@ import pytest
 from peolc.analytics.contract import OutputContractError
 from peolc.core.models import AuditEvent
 from peolc.directory import models as m
-from peolc.directory.loading import load_directory_data
+from peolc.directory.sources import load_directory_data
 
 
 def test_areas_are_the_pipeline_s_area_need(db, tiny_data, tiny_outputs):

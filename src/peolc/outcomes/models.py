@@ -1,4 +1,4 @@
-"""The outcomes framework's computed values, loaded from the indicators pipeline for the dashboard."""
+"""The outcomes framework's computed values, loaded from the indicators pipeline for its pages."""
 
 from __future__ import annotations
 

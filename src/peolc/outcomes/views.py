@@ -1,4 +1,4 @@
-"""The outcomes dashboard: the overview by ambition, one page per indicator, and the health-equity audit."""
+"""The outcomes framework's pages: the overview by ambition, one page per indicator, and the health-equity audit."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from peolc.core.csvfiles import csv_response
 from peolc.core.permissions import Permission
 from peolc.core.requests import AuthenticatedRequest
 from peolc.core.views import permission_required
-from peolc.dashboards import findings, queries
-from peolc.dashboards import models as m
+from peolc.outcomes import equity_findings, queries
+from peolc.outcomes import models as m
 
 COMPARISON_TAGS = {"better": "nhsuk-tag--green", "worse": "nhsuk-tag--red", "similar": "nhsuk-tag--yellow",
                    "higher": "nhsuk-tag--blue", "lower": "nhsuk-tag--blue"}
@@ -48,7 +48,7 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
         for value in sorted(values, key=lambda v: v.indicator.title):
             for ambition in value.indicator.ambitions:
                 tiles[ambition].append(value)
-    return render(request, "dashboards/overview.jinja", {
+    return render(request, "outcomes/overview.jinja", {
         "page_title": "End of life care outcomes", "ambitions": queries.ambition_titles(), "tiles": tiles,
         **_context(request, selection),
     })
@@ -82,7 +82,7 @@ def indicator(request: AuthenticatedRequest, indicator_id: str) -> HttpResponse:
         indicator=indicator, period_type=selection.period_type, period=selection.period,
         area_code=selection.area_code).first(), request.user)
     practices = queries.visible(here.filter(area_type="practice", breakdown="all"), request.user)
-    return render(request, "dashboards/indicator.jinja", {
+    return render(request, "outcomes/indicator.jinja", {
         "page_title": indicator.title, "indicator": indicator, "headline": headline, "inequality": inequality,
         "trend_chart": _trend_chart(indicator, trend),
         "areas_chart": _areas_chart(indicator, children, headline, queries.AREA_TYPE_LABELS[child_type]),
@@ -208,9 +208,9 @@ def equity_audit(request: AuthenticatedRequest) -> HttpResponse:
             inequality = queries.visible_inequality(m.Inequality.objects.filter(
                 indicator=indicator, period_type=selection.period_type, period=selection.period,
                 area_code=selection.area_code).first(), request.user)
-            items = findings.breakdown_findings(indicator, rows, selection.area_name)
-            items += findings.area_findings(indicator, children)
-            gradient = findings.inequality_finding(indicator, inequality)
+            items = equity_findings.breakdown_findings(indicator, rows, selection.area_name)
+            items += equity_findings.area_findings(indicator, children)
+            gradient = equity_findings.inequality_finding(indicator, inequality)
             if gradient:
                 items.append(gradient)
             headline = next((r for r in rows if r.breakdown == "all"), None)
@@ -220,8 +220,8 @@ def equity_audit(request: AuthenticatedRequest) -> HttpResponse:
                "period_types": {k: v for k, v in queries.PERIOD_TYPE_LABELS.items()
                                 if k in ("calendar_year", "financial_year")}}
     if request.GET.get("format") == "html" and selection is not None:
-        html = render_to_string("dashboards/equity_audit_export.jinja", context, request=request)
+        html = render_to_string("outcomes/equity_audit_export.jinja", context, request=request)
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="health-equity-audit-{selection.period}.html"'
         return response
-    return render(request, "dashboards/equity_audit.jinja", context)
+    return render(request, "outcomes/equity_audit.jinja", context)

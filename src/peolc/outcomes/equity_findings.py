@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peolc.dashboards import models as m
-from peolc.dashboards.queries import BREAKDOWN_LABELS
+from peolc.outcomes import models as m
+from peolc.outcomes.queries import BREAKDOWN_LABELS
 
 
 @dataclass(frozen=True)

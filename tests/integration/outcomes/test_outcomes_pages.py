@@ -13,10 +13,10 @@ from peolc.analytics.contract import OutputContractError
 from peolc.analytics.pipeline import run_pipeline
 from peolc.cli import main
 from peolc.core.actions.organisations import load_organisations
-from peolc.core.loading import organisation_rows
 from peolc.core.models import AuditEvent, Organisation
-from peolc.dashboards import models as m
-from peolc.dashboards.loading import load_outputs
+from peolc.core.sources import organisation_rows
+from peolc.outcomes import models as m
+from peolc.outcomes.outputs import load_outputs
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_indicator_values_that_depart_from_the_contract_are_refused_and_the_last
 
 def test_the_overview_groups_indicators_by_ambition(client, loaded, analyst):
     client.force_login(analyst)
-    page = client.get(reverse("dashboards:overview")).content.decode()
+    page = client.get(reverse("outcomes:overview")).content.decode()
     assert "Ambition 1: Each person is seen as an individual" in page
     assert "Deaths in usual place of residence" in page
     assert "95% CI" in page
@@ -83,7 +83,7 @@ def test_the_overview_groups_indicators_by_ambition(client, loaded, analyst):
 def test_an_indicator_page_has_charts_tables_and_a_csv_download(client, loaded, make_user):
     # In so small an ICS an analyst sees almost every practice suppressed; a clinician sees their locality's.
     client.force_login(make_user("locality-gp", "gp", Organisation.objects.filter(type="locality").first()))
-    url = reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"])
+    url = reverse("outcomes:indicator", args=["deaths_in_usual_place_of_residence"])
     response = client.get(url)
     page = response.content.decode()
     assert response.status_code == 200
@@ -100,7 +100,7 @@ def test_aggregate_only_users_never_see_suppressed_numbers(client, loaded, analy
     client.force_login(analyst)
     suppressed = m.IndicatorValue.objects.filter(suppressed=True, area_type="practice").first()
     assert suppressed is not None
-    csv = client.get(reverse("dashboards:indicator", args=[suppressed.indicator_id]),
+    csv = client.get(reverse("outcomes:indicator", args=[suppressed.indicator_id]),
                      {"format": "csv", "period_type": suppressed.period_type, "period": suppressed.period})
     for line in csv.content.decode().splitlines()[1:]:
         fields = line.split(",")
@@ -109,7 +109,7 @@ def test_aggregate_only_users_never_see_suppressed_numbers(client, loaded, analy
 
 
 def _csv_rows(client, value) -> list[dict]:
-    response = client.get(reverse("dashboards:indicator", args=[value.indicator_id]),
+    response = client.get(reverse("outcomes:indicator", args=[value.indicator_id]),
                           {"format": "csv", "period_type": value.period_type, "period": value.period})
     assert response.status_code == 200
     return list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -146,7 +146,7 @@ def test_inequality_indices_are_withheld_beside_a_suppressed_quintile(client, lo
         "indicator").order_by("indicator_id", "period_type", "period", "area_code").first()
     assert inequality is not None
     params = {"period_type": inequality.period_type, "period": inequality.period, "area": inequality.area_code}
-    url = reverse("dashboards:indicator", args=[inequality.indicator_id])
+    url = reverse("outcomes:indicator", args=[inequality.indicator_id])
     client.force_login(analyst)
     page = client.get(url, params).content.decode()
     assert "Slope index of inequality" not in page
@@ -159,32 +159,32 @@ def test_inequality_indices_are_withheld_beside_a_suppressed_quintile(client, lo
 
 def test_the_equity_audit_writes_findings_from_the_numbers(client, loaded, analyst):
     client.force_login(analyst)
-    response = client.get(reverse("dashboards:equity-audit"))
+    response = client.get(reverse("outcomes:equity-audit"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "significantly" in page and "95% CI" in page
-    export = client.get(reverse("dashboards:equity-audit"), {"format": "html"})
+    export = client.get(reverse("outcomes:equity-audit"), {"format": "html"})
     assert export["Content-Disposition"].startswith("attachment;")
     assert b"Health-equity audit" in export.content
 
 
 def test_unknown_indicators_are_404(client, loaded, analyst):
     client.force_login(analyst)
-    assert client.get(reverse("dashboards:indicator", args=["no_such_indicator"])).status_code == 404
+    assert client.get(reverse("outcomes:indicator", args=["no_such_indicator"])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["urgent_care_clinician", "directory_editor", "system_administrator",
                                   "community_nurse"])
 def test_roles_without_aggregate_access_are_refused(client, loaded, make_user, ics, role):
     client.force_login(make_user("someone", role, ics["hospice"]))
-    assert client.get(reverse("dashboards:overview")).status_code == 403
+    assert client.get(reverse("outcomes:overview")).status_code == 403
 
 
 def test_empty_state_before_the_pipeline_runs(client, db, analyst):
     client.force_login(analyst)
-    assert "No outcomes have been calculated yet" in client.get(reverse("dashboards:overview")).content.decode()
+    assert "No outcomes have been calculated yet" in client.get(reverse("outcomes:overview")).content.decode()
     assert "No outcomes have been calculated yet" in client.get(
-        reverse("dashboards:equity-audit")).content.decode()
+        reverse("outcomes:equity-audit")).content.decode()
 
 
 @pytest.mark.parametrize(("lower", "upper"), [(None, None), (0.5, None), (float("nan"), float("nan"))])
@@ -192,10 +192,10 @@ def test_an_inequality_without_an_interval_is_shown_without_one(client, loaded, 
     # No quintile hidden, so the analyst may see the index (withholding it is tested elsewhere).
     m.Inequality.objects.update(sii=1.5, sii_lower_95=lower, sii_upper_95=upper, any_quintile_suppressed=False)
     client.force_login(analyst)
-    response = client.get(reverse("dashboards:indicator", args=["deaths_in_usual_place_of_residence"]))
+    response = client.get(reverse("outcomes:indicator", args=["deaths_in_usual_place_of_residence"]))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Slope index of inequality across deprivation quintiles: <strong>1.5</strong>" in page
     assert "(no confidence interval: too few quintiles have values)" in page
     assert "CI nan" not in page
-    assert client.get(reverse("dashboards:equity-audit")).status_code == 200
+    assert client.get(reverse("outcomes:equity-audit")).status_code == 200

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from peolc.analytics.contract import read_output
 from peolc.core.audit import record_event
-from peolc.dashboards import models as m
+from peolc.outcomes import models as m
 
 OUTPUTS = ("indicator_values", "indicator_inequalities", "indicator_definitions", "indicator_periods")
 VALUE_FIELDS = ("period_type", "period", "area_type", "area_code", "area_name", "breakdown", "breakdown_value",

@@ -1,1 +1,0 @@
-"""The outcomes framework dashboard and health-equity audit over the analytics outputs."""
