@@ -131,6 +131,16 @@ def test_clinicians_see_small_numbers_only_for_their_own_practice(client, loaded
     assert others and all(r["numerator"] == r["denominator"] == r["value"] == "" for r in others)
 
 
+def test_the_pages_say_whose_small_numbers_are_hidden(client, loaded, make_user, analyst):
+    client.force_login(analyst)
+    assert "Counts from 1 to 7, and figures that would let one be worked out, are not shown." in client.get(
+        reverse("outcomes:overview")).content.decode()
+    gp = make_user("gp-own", "gp", Organisation.objects.get(code=_suppressed_practice_value().area_code))
+    client.force_login(gp)
+    for page in ("outcomes:overview", "outcomes:equity-audit"):
+        assert "outside your own organisation's areas" in client.get(reverse(page)).content.decode(), page
+
+
 def test_a_pcn_clinician_sees_small_numbers_for_the_pcn_and_its_practices(client, loaded, make_user):
     value = _suppressed_practice_value()
     practice = Organisation.objects.get(code=value.area_code)
